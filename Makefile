@@ -1,0 +1,39 @@
+# County Health Warehouse. Two commands matter: `make demo` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+export DBT_SEND_ANONYMOUS_USAGE_STATS=False
+export DO_NOT_TRACK=1
+export AIRFLOW__COSMOS__ENABLE_TELEMETRY=False
+export GX_ANALYTICS_ENABLED=False
+export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED=False
+export SCARF_ANALYTICS=false
+
+.PHONY: demo test install lint clean
+
+## demo: install, start the embedded warehouse, generate a county, run the DAG for each night
+demo: $(STAMP)
+	$(BIN)/chw demo
+
+## test: install, then run the whole test suite (unit, integration, end to end)
+test: $(STAMP)
+	$(BIN)/pytest
+
+## install: the pinned environment in .venv (re-done only when the pins change)
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0]'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip==26.3"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests dags
+
+clean:
+	-$(BIN)/chw db stop
+	rm -rf .chw dbt_project/target dbt_project/logs

@@ -1,0 +1,24 @@
+-- The current version of every local patient registration; cancelled registrations removed.
+with latest as (
+    {{ latest_version(ref('stg_facility__patients'), ['facility_code', 'local_patient_id']) }}
+)
+
+select
+    latest.facility_code,
+    latest.local_patient_id,
+    coalesce(latest.id_type, '01')                as id_type,
+    latest.id_number,
+    {{ gb11643_is_valid('latest.id_number') }}    as id_number_is_valid,
+    latest.patient_name,
+    coalesce(sex.sex_code, '0')                   as sex_code,
+    sex.sex_code is null                          as sex_unmapped,
+    latest.birth_date,
+    latest.phone,
+    latest.address_code,
+    latest.health_card_no,
+    latest.updated_at,
+    latest.export_date
+from latest
+left join {{ ref('gbt_2261_1_sex') }} as sex
+    on sex.source_value = latest.sex_source_value
+where latest.change_flag <> 3

@@ -1,0 +1,18 @@
+select
+    _facility                    as facility_code,
+    record_id                    as local_patient_id,
+    nullif(trim(id_type), '')    as id_type,
+    upper(trim(id_number))       as id_number,
+    name                         as patient_name,
+    trim(sex)                    as sex_source_value,
+    birth_date::date             as birth_date,
+    phone,
+    address_code,
+    health_card_no,
+    updated_at::timestamp        as updated_at,
+    change_flag::smallint        as change_flag,
+    _export_date                 as export_date,
+    _batch_id                    as batch_id,
+    _file_id                     as file_id,
+    _position                    as row_position
+from {{ source('facility', 'patients') }}

@@ -1,0 +1,205 @@
+"""`chw`, the county health warehouse command line.
+
+    chw demo                      generate a small county, run the real DAG for each night
+    chw run --date D              run the DAG for one export night
+    chw db start|stop|url         the embedded warehouse
+    chw generate --out DIR ...    a synthetic county (config, landing folders, truth.json)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from countyhealth.config import ConfigError, load_config, settings
+from countyhealth.runtime import apply_no_telemetry
+
+console = Console() if sys.stdout.isatty() else Console(width=120)
+
+DEMO = {"population": 5000, "days": 2, "start": "2026-03-01", "seed": 42}
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from exc
+
+
+def _run_one(export_date: dt.date, config: Path, landing: Path) -> bool:
+    from countyhealth.runner import run_night
+
+    status = console.status(f"[bold]county_health_nightly[/] {export_date}: starting Airflow…")
+    state = {"n": 0}
+
+    def on_line(line: str) -> None:
+        if "[DAG TEST] starting task_id=" in line:
+            state["n"] += 1
+            task = line.split("task_id=")[1].split()[0]
+            status.update(f"[bold]county_health_nightly[/] {export_date}: task {state['n']} "
+                          f"[cyan]{task}[/]")
+
+    with status:
+        result = run_night(export_date, config, landing, on_line)
+    if result.ok:
+        console.print(f"[green]✓[/] {export_date}: {len(result.tasks)} tasks succeeded, "
+                      f"published. Log: {result.log_path}")
+        return True
+    console.print(f"[red]✗ {export_date}: the run failed; nothing new was published.[/]")
+    if result.failed_tasks:
+        console.print(f"  failed tasks: {', '.join(result.failed_tasks)}")
+    for line in result.failure_lines[:15]:
+        console.print(f"  {line[:300]}", markup=False, highlight=False)
+    console.print(f"  full log: {result.log_path}")
+    return False
+
+
+def _show_results() -> None:
+    from countyhealth.report import indicator_table, levels_table
+    from countyhealth.warehouse import database_url, pg_bin_dir
+
+    console.print(indicator_table())
+    console.print(levels_table())
+    url = database_url()
+    console.print(f"\nConnect: [bold]{pg_bin_dir() / 'psql'} '{url}'[/]")
+    console.print("Analysts read schemas [bold]ehr[/] and [bold]quality[/]; "
+                  "try: select * from quality.indicator_summary;")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from countyhealth.publish import last_published
+    from countyhealth.synth import generate
+    from countyhealth.warehouse import connect, database_url
+
+    demo = settings().home / "demo"
+    truth = demo / "truth.json"
+    wanted = dict(DEMO)
+    if not truth.exists() or json.loads(truth.read_text())["arguments"] != wanted:
+        with console.status("generating the synthetic county…"):
+            g = generate(demo, population=wanted["population"], days=wanted["days"],
+                         start=dt.date.fromisoformat(wanted["start"]), seed=wanted["seed"])
+        console.print(f"[green]✓[/] synthetic county: {g.facilities} facilities, "
+                      f"{wanted['population']} residents, {g.rows_written} rows in {g.landing}")
+    with console.status("starting the embedded PostgreSQL…"):
+        url = database_url()
+    console.print(f"[green]✓[/] warehouse at {url}")
+    start = dt.date.fromisoformat(wanted["start"])
+    with connect(url) as conn:
+        published = last_published(conn)
+    ok = True
+    for i in range(wanted["days"]):
+        night = start + dt.timedelta(days=i)
+        if published and night <= published and not args.rerun:
+            console.print(f"[green]✓[/] {night}: already published (chw demo --rerun runs it "
+                          "again; nothing is loaded twice)")
+            continue
+        ok = _run_one(night, demo / "county.yaml", demo / "landing") and ok
+        if not ok:
+            break
+    _show_results()
+    return 0 if ok else 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    s = settings()
+    config = Path(args.config) if args.config else s.config_path
+    landing = Path(args.landing) if args.landing else s.landing_dir
+    try:
+        load_config(config)
+    except ConfigError as exc:
+        console.print(f"[red]{exc}[/]")
+        return 2
+    if not landing.is_dir():
+        console.print(f"[red]landing folder not found: {landing}[/]")
+        return 2
+    ok = _run_one(args.date, config, landing)
+    if ok:
+        _show_results()
+    return 0 if ok else 1
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from countyhealth.warehouse import database_url, embedded
+
+    if args.action == "url":
+        print(database_url())
+    elif args.action == "start":
+        print(embedded().start())
+    elif args.action == "stop":
+        stopped = embedded().stop()
+        console.print("stopped" if stopped else "not running")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from countyhealth.synth import generate
+
+    with console.status(f"generating a county of {args.population} residents, "
+                        f"{args.days} nights…"):
+        g = generate(Path(args.out), population=args.population, days=args.days,
+                     start=args.start, seed=args.seed)
+    console.print(f"[green]✓[/] {g.rows_written} rows, {g.facilities} facilities\n"
+                  f"  config:  {g.config_path}\n  landing: {g.landing}\n"
+                  f"  truth:   {g.out / 'truth.json'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="chw", description="County Health Warehouse: nightly "
+                                "facility exports -> EHR -> validated quality indicators.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("demo", help="generate a small county and run the real DAG for each "
+                       "night on the embedded warehouse",
+                       description="Generate a synthetic county (5,000 residents, 7 facilities, "
+                       "2 nights) under .chw/demo and run county_health_nightly for each night.")
+    d.add_argument("--rerun", action="store_true", help="run nights already published again")
+    d.set_defaults(func=cmd_demo)
+
+    r = sub.add_parser("run", help="run county_health_nightly for one export night",
+                       description="Run the real Airflow DAG (airflow dags test) for one "
+                       "export night: ingest, validate, dbt build, validate, publish, report.")
+    r.add_argument("--date", type=_date, required=True, help="export night, YYYY-MM-DD")
+    r.add_argument("--config", help="county config YAML (default: $CHW_CONFIG or the demo's)")
+    r.add_argument("--landing", help="landing folder (default: $CHW_LANDING or the demo's)")
+    r.set_defaults(func=cmd_run)
+
+    db = sub.add_parser("db", help="the embedded PostgreSQL warehouse",
+                        description="start, stop, or print the libpq URL of the warehouse "
+                        "(url starts the embedded one when it is not running; with "
+                        "CHW_DATABASE_URL set, that database is used instead).")
+    db.add_argument("action", choices=["start", "stop", "url"])
+    db.set_defaults(func=cmd_db)
+
+    g = sub.add_parser("generate", help="write a synthetic county with known right answers",
+                       description="Write county.yaml, landing/<facility>/<date>/ folders "
+                       "(data files, manifest.json last) and truth.json.")
+    g.add_argument("--out", required=True, help="output folder")
+    g.add_argument("--population", type=int, default=1000, help="residents (default 1000)")
+    g.add_argument("--days", type=int, default=2, help="export nights (default 2)")
+    g.add_argument("--start", type=_date, default=dt.date(2026, 3, 1),
+                   help="first export night (default 2026-03-01)")
+    g.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    g.set_defaults(func=cmd_generate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    apply_no_telemetry()
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (ConfigError, ValueError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

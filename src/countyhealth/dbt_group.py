@@ -1,0 +1,72 @@
+"""The dbt part of the DAG, rendered by astronomer-cosmos (one task per model, seed and test).
+
+Lessons from Cosmos' users (astronomer-cosmos #840, #602, #1647): parsing the project or
+running `dbt deps` per task makes DAG parsing and runs slow. So the graph is read from the
+manifest.json built once at install time (LoadMode.DBT_MANIFEST), deps are never installed
+at run time, and partial parsing stays on. We run in LOCAL mode (dbt in-process via
+dbtRunner), not the watcher mode, which has reported failed tests as green (#2311).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from countyhealth.config import settings
+
+PROFILE = "countyhealth"
+TARGET = "warehouse"
+
+
+def manifest_path(project_dir: Path | None = None) -> Path:
+    return (project_dir or settings().dbt_project_dir) / "target" / "manifest.json"
+
+
+def dbt_executable() -> str:
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+def dbt_build_group(group_id: str = "dbt_build"):
+    """A Cosmos DbtTaskGroup for the project; must be called inside a DAG context."""
+    from cosmos import (
+        DbtTaskGroup,
+        ExecutionConfig,
+        ProfileConfig,
+        ProjectConfig,
+        RenderConfig,
+    )
+    from cosmos.constants import ExecutionMode, LoadMode, TestBehavior
+
+    project = settings().dbt_project_dir
+    return DbtTaskGroup(
+        group_id=group_id,
+        project_config=ProjectConfig(
+            dbt_project_path=project,
+            manifest_path=manifest_path(project),
+            install_dbt_deps=False,
+            partial_parse=True,
+        ),
+        profile_config=ProfileConfig(
+            profile_name=PROFILE,
+            target_name=TARGET,
+            profiles_yml_filepath=project / "profiles.yml",
+        ),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.LOCAL,
+            dbt_executable_path=dbt_executable(),
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.AFTER_EACH,
+            emit_datasets=False,
+            # a test spanning two models (relationships) runs once both exist
+            should_detach_multiple_parents_tests=True,
+        ),
+        operator_args={
+            "install_deps": False,
+            "env": {k: v for k, v in os.environ.items() if k.startswith(("CHW_", "DBT_"))},
+        },
+    )

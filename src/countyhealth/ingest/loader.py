@@ -1,0 +1,222 @@
+"""The one loader: every format's rows go into `raw.*` with COPY, bad rows to quarantine.
+
+Guarantees (DESIGN.md, ingest):
+- idempotent: a file whose sha256 is in the ledger is never loaded again;
+- nothing lost: for every file, rows read = rows loaded + rows quarantined, stored in
+  `ingest.files` (a CHECK constraint enforces it);
+- all or nothing per delivery: one transaction per facility-night, so a delivery whose counts
+  disagree with its manifest is rolled back whole and recorded as held.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+from countyhealth.config import CountyConfig, Facility
+from countyhealth.ingest.manifest import (
+    MANIFEST,
+    DeliveryHeld,
+    Manifest,
+    ManifestFile,
+    read_manifest,
+    verify_checksums,
+)
+from countyhealth.ingest.readers import FileRejected, reader_for
+from countyhealth.ingest.rows import check_row
+from countyhealth.ingest.tables import TABLES, warehouse_ddl
+
+log = logging.getLogger(__name__)
+
+REJECT_COLUMNS = ("batch_id", "file_id", "facility_code", "export_date", "file_name",
+                  "position", "reason_code", "message", "original")
+
+
+@dataclass
+class FileResult:
+    name: str
+    kind: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    skipped: bool = False
+
+
+@dataclass
+class DeliveryResult:
+    facility: str
+    status: str  # loaded | held | missing | nothing_new
+    reason: str | None = None
+    files: list[FileResult] = field(default_factory=list)
+
+
+@dataclass
+class NightResult:
+    export_date: dt.date
+    batch_id: int
+    deliveries: list[DeliveryResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for d in self.deliveries if d.status == status)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for d in self.deliveries for f in d.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for d in self.deliveries for f in d.files)
+
+
+def ensure_schema(conn: psycopg.Connection) -> None:
+    """Create the ingest, raw and pii tables, and the person-key secret once."""
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext('chw_ingest_ddl'))")
+        conn.execute(warehouse_ddl())
+        if conn.execute("select count(*) from pii.pseudonym_secret").fetchone()[0] == 0:
+            conn.execute("insert into pii.pseudonym_secret (secret) values (%s)",
+                         (secrets.token_hex(32),))
+
+
+def sync_facilities(conn: psycopg.Connection, config: CountyConfig) -> None:
+    """The facility register follows the config (reference data, replaced each run)."""
+    with conn.transaction():
+        conn.execute("delete from ingest.facilities")
+        with conn.cursor().copy(
+            "copy ingest.facilities (facility_code, facility_name, facility_level, "
+            "township_code, source_format, is_primary_care, county_code) from stdin"
+        ) as copy:
+            for f in config.facilities:
+                copy.write_row((f.code, f.name, f.level, f.township, f.format,
+                                f.is_primary_care, config.county.code))
+
+
+def delivery_folder(landing: Path, facility: str, export_date: dt.date) -> Path:
+    return landing / facility / export_date.isoformat()
+
+
+def _load_file(
+    conn: psycopg.Connection, folder: Path, mf: ManifestFile, sha: str, facility: Facility,
+    export_date: dt.date, batch_id: int,
+) -> FileResult:
+    result = FileResult(mf.name, mf.kind)
+    reader = reader_for(mf.format)
+    table = TABLES.get(mf.kind)
+    if table is None:
+        raise FileRejected("unknown_kind", f"{mf.name}: kind '{mf.kind}' is not a canonical table")
+    file_id = conn.execute(
+        "insert into ingest.files (sha256, facility_code, export_date, file_name, kind, format, "
+        "rows_manifest, rows_read, rows_loaded, rows_rejected, batch_id) "
+        "values (%s,%s,%s,%s,%s,%s,%s,0,0,0,%s) returning file_id",
+        (sha, facility.code, export_date, mf.name, mf.kind, mf.format, mf.rows, batch_id),
+    ).fetchone()[0]
+    cols = ", ".join((*table.columns, "_batch_id", "_file_id", "_facility", "_export_date",
+                      "_position"))
+    lineage = (batch_id, file_id, facility.code, export_date)
+    rejects: list[tuple] = []
+    with conn.cursor().copy(f"copy raw.{table.name} ({cols}) from stdin") as copy:
+        for item in reader.read(folder / mf.name, kind=mf.kind, facility=facility):
+            result.rows_read += 1
+            row, why = (None, None)
+            if item.values is not None:
+                row, why = check_row(table, item.values, export_date)
+            if row is not None:
+                copy.write_row((*row, *lineage, item.position))
+                result.rows_loaded += 1
+                continue
+            code = why.code if why else (item.reject_code or "unreadable")
+            message = why.message if why else (item.message or "record could not be read")
+            rejects.append((batch_id, file_id, facility.code, export_date, mf.name,
+                            item.position, code, message, item.original))
+            result.rows_rejected += 1
+            if len(rejects) >= 10_000:
+                _write_rejects(conn, rejects)
+    _write_rejects(conn, rejects)
+    conn.execute(
+        "update ingest.files set rows_read=%s, rows_loaded=%s, rows_rejected=%s, encoding=%s "
+        "where file_id=%s",
+        (result.rows_read, result.rows_loaded, result.rows_rejected, reader.detected_encoding,
+         file_id),
+    )
+    if result.rows_read != mf.rows:
+        raise DeliveryHeld(
+            f"{mf.name}: the manifest says {mf.rows} records, the file holds {result.rows_read}"
+        )
+    return result
+
+
+def _write_rejects(conn: psycopg.Connection, rejects: list[tuple]) -> None:
+    if not rejects:
+        return
+    with conn.cursor().copy(f"copy ingest.rejected ({', '.join(REJECT_COLUMNS)}) from stdin") as c:
+        for r in rejects:
+            c.write_row(r)
+    rejects.clear()
+
+
+def _record_delivery(conn: psycopg.Connection, d: DeliveryResult, export_date: dt.date,
+                     batch_id: int) -> None:
+    with conn.transaction():
+        conn.execute(
+            "insert into ingest.deliveries (facility_code, export_date, status, reason, batch_id) "
+            "values (%s,%s,%s,%s,%s) on conflict (facility_code, export_date) do update set "
+            "status = case when excluded.status = 'nothing_new' and ingest.deliveries.status = "
+            "'loaded' then 'loaded' else excluded.status end, reason = excluded.reason, "
+            "batch_id = excluded.batch_id, checked_at = now()",
+            (d.facility, export_date, d.status, d.reason, batch_id),
+        )
+
+
+def ingest_delivery(conn: psycopg.Connection, landing: Path, facility: Facility,
+                    export_date: dt.date, batch_id: int) -> DeliveryResult:
+    folder = delivery_folder(landing, facility.code, export_date)
+    if not (folder / MANIFEST).is_file():
+        return DeliveryResult(facility.code, "missing",
+                              f"no {MANIFEST} in {folder} yet: the delivery is not complete")
+    result = DeliveryResult(facility.code, "nothing_new")
+    try:
+        manifest: Manifest = read_manifest(folder, facility.code, export_date)
+        sums = verify_checksums(folder, manifest)
+        with conn.transaction():
+            for mf in manifest.files:
+                sha = sums[mf.name]
+                seen = conn.execute("select file_id from ingest.files where sha256 = %s",
+                                    (sha,)).fetchone()
+                if seen:
+                    result.files.append(FileResult(mf.name, mf.kind, skipped=True))
+                    continue
+                try:
+                    result.files.append(
+                        _load_file(conn, folder, mf, sha, facility, export_date, batch_id))
+                except FileRejected as exc:
+                    raise DeliveryHeld(f"{mf.name}: {exc.message} [{exc.code}]") from exc
+            if any(not f.skipped for f in result.files):
+                result.status = "loaded"
+    except DeliveryHeld as exc:
+        log.warning("holding delivery %s/%s: %s", facility.code, export_date, exc)
+        return DeliveryResult(facility.code, "held", str(exc))
+    return result
+
+
+def ingest_night(conn: psycopg.Connection, config: CountyConfig, landing: Path,
+                 export_date: dt.date) -> NightResult:
+    """Load every complete delivery of one export night. Safe to run again: loads nothing twice."""
+    ensure_schema(conn)
+    sync_facilities(conn, config)
+    with conn.transaction():
+        batch_id = conn.execute("insert into ingest.runs (export_date) values (%s) "
+                                "returning batch_id", (export_date,)).fetchone()[0]
+    night = NightResult(export_date, batch_id)
+    for facility in config.facilities:
+        d = ingest_delivery(conn, landing, facility, export_date, batch_id)
+        _record_delivery(conn, d, export_date, batch_id)
+        night.deliveries.append(d)
+    with conn.transaction():
+        conn.execute("update ingest.runs set finished_at = now(), status = 'done' "
+                     "where batch_id = %s", (batch_id,))
+    return night

@@ -1,0 +1,58 @@
+"""The one small interface every format reader implements.
+
+A reader turns one delivered file into a stream of items: either a canonical row (a dict of
+canonical column -> text) for a table, or a rejection of one record with its reason and
+original text. Readers never touch the database; the loader does that, once, for all formats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from countyhealth.config import Facility
+
+
+class FileRejected(Exception):
+    """The whole file cannot be read (unknown kind, missing columns, ...)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Item:
+    """One record of a file: `values` for a usable row, else `reject_code` + `message`."""
+
+    position: int  # line, message or resource index in the file (1-based)
+    table: str
+    values: dict[str, str | None] | None
+    original: str
+    reject_code: str | None = None
+    message: str | None = None
+
+
+class Reader(Protocol):
+    format: str
+
+    def read(self, path: Path, *, kind: str, facility: Facility) -> Iterator[Item]:
+        """Yield every record of the file, in order. Raise FileRejected for a whole-file fault."""
+        ...
+
+    @property
+    def detected_encoding(self) -> str | None:
+        """The text encoding used for the last file read, where the format has one."""
+        ...
+
+
+def reader_for(fmt: str) -> Reader:
+    from countyhealth.ingest.csv_reader import CsvReader
+
+    readers: dict[str, type] = {"csv": CsvReader}
+    if fmt not in readers:
+        raise FileRejected("unsupported_format", f"no reader for format '{fmt}' yet")
+    return readers[fmt]()

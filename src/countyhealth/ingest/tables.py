@@ -1,0 +1,148 @@
+"""The canonical tables every reader produces, and the warehouse DDL that holds them.
+
+One definition serves the readers (which columns exist), the row checks (which are required,
+which are dates) and the loader (what `raw.<table>` looks like). Raw keeps text: casting is
+staging's job, so a value that surprised us is still there to look at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CanonicalTable:
+    name: str
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    dates: tuple[str, ...] = ()  # normalised to ISO by the row check
+    timestamps: tuple[str, ...] = ()
+    description: str = ""
+
+
+COMMON_REQUIRED = ("record_id", "updated_at", "change_flag")
+
+TABLES: dict[str, CanonicalTable] = {
+    t.name: t
+    for t in (
+        CanonicalTable(
+            name="patients",
+            columns=("record_id", "id_type", "id_number", "name", "sex", "birth_date",
+                     "phone", "address_code", "health_card_no", "updated_at", "change_flag"),
+            required=COMMON_REQUIRED,
+            dates=("birth_date",),
+            timestamps=("updated_at",),
+            description="one row per local patient registration (record_id = local patient id)",
+        ),
+        CanonicalTable(
+            name="encounters",
+            columns=("record_id", "patient_id", "encounter_class", "department", "start_time",
+                     "end_time", "disposition", "total_cost", "updated_at", "change_flag"),
+            required=(*COMMON_REQUIRED, "patient_id", "encounter_class", "start_time"),
+            timestamps=("start_time", "end_time", "updated_at"),
+            description="visits and admissions (record_id = visit serial, jzlsh)",
+        ),
+    )
+}
+
+LINEAGE_COLUMNS = ("_batch_id", "_file_id", "_facility", "_export_date", "_position")
+
+INGEST_DDL = """
+create schema if not exists ingest;
+create schema if not exists raw;
+create schema if not exists pii;
+
+create table if not exists pii.pseudonym_secret (
+    secret text not null check (length(secret) >= 32),
+    created_at timestamptz not null default now()
+);
+
+create table if not exists ingest.facilities (
+    facility_code text primary key,
+    facility_name text not null,
+    facility_level text not null,
+    township_code text,
+    source_format text not null,
+    is_primary_care boolean not null,
+    county_code text not null,
+    updated_at timestamptz not null default now()
+);
+
+create table if not exists ingest.runs (
+    batch_id bigserial primary key,
+    export_date date not null,
+    started_at timestamptz not null default now(),
+    finished_at timestamptz,
+    status text not null default 'running'
+);
+
+create table if not exists ingest.deliveries (
+    facility_code text not null,
+    export_date date not null,
+    status text not null,          -- loaded | held | missing | nothing_new
+    reason text,
+    batch_id bigint references ingest.runs,
+    checked_at timestamptz not null default now(),
+    primary key (facility_code, export_date)
+);
+
+create table if not exists ingest.files (
+    file_id bigserial primary key,
+    sha256 text not null unique,
+    facility_code text not null,
+    export_date date not null,
+    file_name text not null,
+    kind text not null,
+    format text not null,
+    encoding text,
+    rows_manifest bigint not null,
+    rows_read bigint not null,
+    rows_loaded bigint not null,
+    rows_rejected bigint not null,
+    batch_id bigint not null references ingest.runs,
+    loaded_at timestamptz not null default now(),
+    check (rows_read = rows_loaded + rows_rejected)
+);
+
+create table if not exists ingest.rejected (
+    rejected_id bigserial primary key,
+    batch_id bigint not null,
+    file_id bigint,
+    facility_code text not null,
+    export_date date not null,
+    file_name text not null,
+    position bigint not null,
+    reason_code text not null,
+    message text not null,
+    original text,
+    rejected_at timestamptz not null default now()
+);
+create index if not exists rejected_by_night on ingest.rejected (export_date, facility_code);
+
+create table if not exists ingest.publications (
+    publication_id bigserial primary key,
+    export_date date not null,
+    published_at timestamptz not null default now(),
+    schemas text[] not null
+);
+"""
+
+
+def raw_table_ddl(table: CanonicalTable) -> str:
+    cols = ",\n    ".join(f"{c} text" for c in table.columns)
+    return f"""
+create table if not exists raw.{table.name} (
+    {cols},
+    _batch_id bigint not null,
+    _file_id bigint not null,
+    _facility text not null,
+    _export_date date not null,
+    _position bigint not null,
+    _loaded_at timestamptz not null default now()
+);
+create index if not exists {table.name}_by_night on raw.{table.name} (_export_date, _facility);
+"""
+
+
+def warehouse_ddl() -> str:
+    return INGEST_DDL + "".join(raw_table_ddl(t) for t in TABLES.values())

@@ -1,0 +1,117 @@
+"""The night's steps as plain functions; the DAG file only wires them (and Cosmos' dbt group).
+
+Every step takes the export night explicitly, reads paths from `config.settings()` and the
+warehouse URL from `warehouse.database_url()`, so each can be run and tested without Airflow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from countyhealth.config import CountyConfig, load_config, settings
+from countyhealth.ingest.loader import delivery_folder, ingest_night
+from countyhealth.ingest.manifest import MANIFEST
+from countyhealth.publish import CANDIDATE_SUFFIX, publish
+from countyhealth.warehouse import connect, database_url
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WAIT_MINUTES = 60
+
+
+def task_retries() -> int:
+    """Retries with back-off on the server; `chw run` sets CHW_TASK_RETRIES=0 so a failing
+    night fails at once instead of waiting out the back-off."""
+    return int(os.environ.get("CHW_TASK_RETRIES", "2"))
+
+
+def county() -> CountyConfig:
+    return load_config(settings().config_path)
+
+
+def export_date_for(params: dict[str, Any] | None, logical_date: dt.datetime | None,
+                    timezone: str = "Asia/Shanghai") -> dt.date:
+    """The night a run processes: `export_date` from the run's conf when given, else the
+    day before the run's logical date in the county's time zone (02:00 runs take yesterday)."""
+    chosen = (params or {}).get("export_date")
+    if chosen:
+        return dt.date.fromisoformat(str(chosen))
+    if logical_date is None:
+        raise ValueError("no export_date given and no logical date to derive it from")
+    from zoneinfo import ZoneInfo
+
+    return (logical_date.astimezone(ZoneInfo(timezone)) - dt.timedelta(days=1)).date()
+
+
+@dataclass(frozen=True)
+class DeliveryStatus:
+    ready: list[str]
+    missing: list[str]
+
+
+def delivery_status(export_date: dt.date) -> DeliveryStatus:
+    s, cfg = settings(), county()
+    ready, missing = [], []
+    for code in cfg.facility_codes():
+        folder = delivery_folder(s.landing_dir, code, export_date)
+        (ready if (folder / MANIFEST).is_file() else missing).append(code)
+    return DeliveryStatus(ready, missing)
+
+
+def wait_limit_minutes() -> float:
+    return float(county().thresholds.get("delivery_wait_minutes", DEFAULT_WAIT_MINUTES))
+
+
+def ingest(export_date: dt.date) -> dict[str, Any]:
+    s, cfg = settings(), county()
+    with connect(database_url()) as conn:
+        night = ingest_night(conn, cfg, s.landing_dir, export_date)
+        conn.commit()
+    summary = {
+        "export_date": export_date.isoformat(),
+        "batch_id": night.batch_id,
+        "rows_loaded": night.rows_loaded,
+        "rows_rejected": night.rows_rejected,
+        "deliveries": [
+            {k: v for k, v in asdict(d).items() if k != "files"} for d in night.deliveries
+        ],
+    }
+    for d in night.deliveries:
+        if d.status in ("held", "missing"):
+            log.warning("%s %s: %s", d.facility, d.status, d.reason)
+    log.info("ingested %s: %d rows loaded, %d quarantined", export_date, night.rows_loaded,
+             night.rows_rejected)
+    return summary
+
+
+def validate_raw(export_date: dt.date) -> int:
+    from countyhealth.validate import validate
+
+    outcomes = validate("raw", database_url(), export_date, settings().expectations_dir,
+                        county().thresholds)
+    return len(outcomes)
+
+
+def validate_marts(export_date: dt.date) -> int:
+    from countyhealth.validate import validate
+
+    outcomes = validate("marts", database_url(), export_date, settings().expectations_dir,
+                        county().thresholds, schema_suffix=CANDIDATE_SUFFIX)
+    return len(outcomes)
+
+
+def publish_night(export_date: dt.date) -> int:
+    with connect(database_url()) as conn:
+        return publish(conn, export_date)
+
+
+def report(export_date: dt.date) -> str:
+    from countyhealth.report import write_text_report
+
+    path = write_text_report(export_date)
+    log.info("report written to %s", path)
+    return str(path)

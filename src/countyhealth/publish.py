@@ -1,0 +1,71 @@
+"""Publishing: swap the validated candidate schemas into `ehr` and `quality`, atomically.
+
+dbt builds `ehr__candidate` and `quality__candidate`; GX validates them; then, in ONE
+transaction, each published schema is renamed away, its candidate renamed into place, and
+the old one dropped. PostgreSQL DDL is transactional, so analysts see either yesterday's
+data or today's, never a mix, and a failure anywhere leaves yesterday's untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import psycopg
+from psycopg import sql
+
+log = logging.getLogger(__name__)
+
+PUBLISHED = ("ehr", "quality")
+CANDIDATE_SUFFIX = "__candidate"
+
+
+class PublishError(RuntimeError):
+    pass
+
+
+def _schema_exists(conn: psycopg.Connection, name: str) -> bool:
+    return conn.execute("select 1 from pg_namespace where nspname = %s", (name,)).fetchone() \
+        is not None
+
+
+def publish(conn: psycopg.Connection, export_date: dt.date,
+            schemas: tuple[str, ...] = PUBLISHED) -> int:
+    """Swap every candidate in, or nothing. Returns the publication id."""
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext('chw_publish'))")
+        missing = [s + CANDIDATE_SUFFIX for s in schemas
+                   if not _schema_exists(conn, s + CANDIDATE_SUFFIX)]
+        if missing:
+            raise PublishError(f"nothing to publish: candidate schema(s) {', '.join(missing)} "
+                               "not built (did dbt build run?)")
+        for s in schemas:
+            retired = sql.Identifier(f"{s}__retired")
+            conn.execute(sql.SQL("drop schema if exists {} cascade").format(retired))
+            if _schema_exists(conn, s):
+                conn.execute(sql.SQL("alter schema {} rename to {}").format(
+                    sql.Identifier(s), retired))
+            conn.execute(sql.SQL("alter schema {} rename to {}").format(
+                sql.Identifier(s + CANDIDATE_SUFFIX), sql.Identifier(s)))
+            conn.execute(sql.SQL("drop schema if exists {} cascade").format(retired))
+            _grant_readers(conn, s)
+        pub_id = conn.execute(
+            "insert into ingest.publications (export_date, schemas) values (%s, %s) "
+            "returning publication_id", (export_date, list(schemas))).fetchone()[0]
+    log.info("published %s for %s (publication %s)", ", ".join(schemas), export_date, pub_id)
+    return int(pub_id)
+
+
+def _grant_readers(conn: psycopg.Connection, schema: str) -> None:
+    """Grants die with the old schema: re-grant to the analyst role when it exists."""
+    if conn.execute("select 1 from pg_roles where rolname = 'chw_analyst'").fetchone():
+        conn.execute(sql.SQL("grant usage on schema {} to chw_analyst").format(
+            sql.Identifier(schema)))
+        conn.execute(sql.SQL("grant select on all tables in schema {} to chw_analyst").format(
+            sql.Identifier(schema)))
+
+
+def last_published(conn: psycopg.Connection) -> dt.date | None:
+    row = conn.execute("select max(export_date) from ingest.publications").fetchone() \
+        if _schema_exists(conn, "ingest") else None
+    return row[0] if row else None

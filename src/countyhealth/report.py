@@ -1,0 +1,78 @@
+"""What a night produced, for people: the published indicators and the ingest picture."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from countyhealth.config import settings
+from countyhealth.warehouse import connect, database_url
+
+INDICATORS_SQL = """
+select indicator_id, indicator_name_zh, period_grain, period_start, numerator, denominator,
+       value, target, meets_target
+from quality.indicator_summary
+order by indicator_id, period_grain, period_start
+"""
+
+LEVELS_SQL = """
+select visit_date, facility_level, visits, admissions
+from quality.visits_by_level_daily
+order by visit_date, facility_level
+"""
+
+INGEST_SQL = """
+select f.export_date, f.facility_code, sum(f.rows_loaded), sum(f.rows_rejected)
+from ingest.files f
+group by 1, 2 order by 1, 2
+"""
+
+
+def _schema_exists(conn, name: str) -> bool:
+    return conn.execute("select 1 from pg_namespace where nspname = %s", (name,)).fetchone() \
+        is not None
+
+
+def indicator_table(url: str | None = None) -> Table:
+    table = Table(title="Published indicators (quality.indicator_summary)")
+    for col in ("indicator", "grain", "period", "numerator", "denominator", "value", "target",
+                "met"):
+        table.add_column(col, justify="right" if col in ("numerator", "denominator", "value",
+                                                          "target") else "left")
+    with connect(url or database_url()) as conn:
+        if not _schema_exists(conn, "quality"):
+            return table
+        for row in conn.execute(INDICATORS_SQL).fetchall():
+            ind, name, grain, start, num, den, value, target, met = row
+            table.add_row(f"{ind} {name}", grain, start.isoformat(), str(num), str(den),
+                          "-" if value is None else f"{float(value):.1%}",
+                          "-" if target is None else f"≥ {float(target):.0%}",
+                          {True: "yes", False: "no", None: "-"}[met])
+    return table
+
+
+def levels_table(url: str | None = None) -> Table:
+    table = Table(title="Visits by facility level (quality.visits_by_level_daily)")
+    for col in ("date", "level", "visits", "admissions"):
+        table.add_column(col)
+    with connect(url or database_url()) as conn:
+        if _schema_exists(conn, "quality"):
+            for d, level, visits, adm in conn.execute(LEVELS_SQL).fetchall():
+                table.add_row(d.isoformat(), level, str(visits), str(adm))
+    return table
+
+
+def write_text_report(export_date: dt.date) -> Path:
+    """A plain-text report of the published night (the HTML report grows from this)."""
+    out = settings().reports_dir
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"report-{export_date.isoformat()}.txt"
+    console = Console(record=True, width=110, file=io.StringIO())
+    console.print(indicator_table())
+    console.print(levels_table())
+    path.write_text(console.export_text(), encoding="utf-8")
+    return path

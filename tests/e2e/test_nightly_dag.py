@@ -1,0 +1,146 @@
+"""The real DAG (airflow dags test), end to end, on the embedded warehouse.
+
+Two good nights are published and checked against counts computed independently from the
+generated files; then a third night whose ID numbers are garbage must fail GX's raw suite,
+name the failed expectation, and leave the published data exactly as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from countyhealth.runner import run_night
+from countyhealth.synth import generate
+from countyhealth.warehouse import database_url
+
+from .expected import expected
+
+pytestmark = pytest.mark.e2e
+
+START = dt.date(2026, 3, 1)
+NIGHTS = [START, START + dt.timedelta(days=1)]
+BAD_NIGHT = START + dt.timedelta(days=2)
+PUBLISHED_TABLES = ["ehr.patient", "ehr.encounter", "quality.indicator_summary",
+                    "quality.visits_by_level_daily"]
+
+
+@pytest.fixture(scope="module")
+def county(chw_home: Path):
+    return generate(chw_home / "e2e_county", population=4000, days=3, start=START, seed=11)
+
+
+@pytest.fixture(scope="module")
+def two_nights(county, server_url):
+    results = [run_night(n, county.config_path, county.landing) for n in NIGHTS]
+    for r in results:
+        assert r.ok, f"night {r.export_date} failed; see {r.log_path}: {r.failure_lines}"
+    return results
+
+
+def _checksums(url: str) -> dict[str, str]:
+    out = {}
+    with psycopg.connect(url) as conn:
+        for table in PUBLISHED_TABLES:
+            rows = conn.execute(f"select t::text from {table} t order by 1").fetchall()
+            out[table] = hashlib.sha256("\n".join(r[0] for r in rows).encode()).hexdigest()
+    return out
+
+
+def test_every_task_ran_including_cosmos_dbt_tasks(two_nights):
+    tasks = two_nights[-1].tasks
+    for t in ("wait_for_deliveries", "ingest", "validate_raw", "validate_marts", "publish",
+              "report"):
+        assert tasks.get(t) == "success"
+    dbt_tasks = [t for t in tasks if t.startswith("dbt_build.")]
+    assert any(t.endswith("encounter.run") for t in dbt_tasks)
+    assert any(t.endswith(".test") for t in dbt_tasks)
+    assert all(tasks[t] == "success" for t in dbt_tasks)
+
+
+def test_published_marts_match_counts_from_the_files(county, two_nights):
+    exp = expected(county.config_path, county.landing, NIGHTS)
+    with psycopg.connect(database_url()) as conn:
+        levels = conn.execute("select visit_date, facility_level, visits, admissions "
+                              "from quality.visits_by_level_daily").fetchall()
+        daily = conn.execute("select period_start, numerator, denominator from "
+                             "quality.indicator_summary where indicator_id = "
+                             "'primary_care_visit_share' and period_grain = 'day'").fetchall()
+        patients = conn.execute("select count(*) from ehr.patient").fetchone()[0]
+        candidates = conn.execute("select count(*) from pg_namespace where nspname like "
+                                  "'%%__candidate'").fetchone()[0]
+    assert {(d, lvl): v for d, lvl, v, _ in levels if v} == dict(exp["visits"])
+    assert {(d, lvl): a for d, lvl, _, a in levels if a} == dict(exp["admissions"])
+    for day, num, den in daily:
+        primary = sum(v for (d, lvl), v in exp["visits"].items()
+                      if d == day and lvl in ("township_center", "village_clinic"))
+        total = sum(v for (d, _), v in exp["visits"].items() if d == day)
+        assert (num, den) == (primary, total)
+    assert {d for d, _, _ in daily} == {d for d, _ in exp["visits"]}
+    assert patients == exp["patients"]
+    assert candidates == 0  # swapped in, nothing left half-published
+
+
+def test_published_marts_match_the_generators_truth(county, two_nights):
+    truth = json.loads((county.out / "truth.json").read_text(encoding="utf-8"))
+    as_of = truth["as_of"][NIGHTS[-1].isoformat()]  # what a run of the last night publishes
+    with psycopg.connect(database_url()) as conn:
+        levels = conn.execute("select visit_date, facility_level, visits from "
+                              "quality.visits_by_level_daily where visits > 0").fetchall()
+        share = conn.execute("select period_start, numerator, denominator, value from "
+                             "quality.indicator_summary where period_grain = 'day'").fetchall()
+    assert {f"{d.isoformat()}|{lvl}": v for d, lvl, v in levels} == as_of["visits_by_level_daily"]
+    expected_share = as_of["primary_care_visit_share_daily"]
+    assert {d.isoformat(): {"numerator": n, "denominator": den, "value": float(v)}
+            for d, n, den, v in share} == expected_share
+
+
+def test_pii_stays_out_of_published_schemas(two_nights):
+    with psycopg.connect(database_url()) as conn:
+        cols = {r[0] for r in conn.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema in ('ehr', 'quality')").fetchall()}
+    assert not cols & {"id_number", "patient_name", "name", "phone"}
+
+
+def test_failing_expectation_blocks_publishing(county, two_nights):
+    before = _checksums(database_url())
+    for facility in ("H001", "T001", "T002"):
+        folder = county.landing / facility / BAD_NIGHT.isoformat()
+        data = (folder / "patients.csv").read_bytes()
+        encoding = "gb18030" if facility.startswith("T") else "utf-8"
+        lines = data.decode(encoding).split("\r\n")
+        out = [lines[0]]
+        for line in lines[1:]:
+            if line:
+                fields = line.split(",")
+                fields[2] = "UNKNOWN"  # id_number column in every style
+                line = ",".join(fields)
+            out.append(line)
+        new = "\r\n".join(out).encode(encoding)
+        (folder / "patients.csv").write_bytes(new)
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        for f in manifest["files"]:
+            if f["name"] == "patients.csv":
+                f["sha256"] = hashlib.sha256(new).hexdigest()
+        (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+    result = run_night(BAD_NIGHT, county.config_path, county.landing)
+
+    assert not result.ok
+    assert result.tasks.get("validate_raw") == "failed"
+    assert "publish" not in result.tasks or result.tasks["publish"] != "success"
+    message = "\n".join(result.failure_lines)
+    assert "expect_column_values_to_match_regex" in message and "raw.patients" in message
+    assert _checksums(database_url()) == before
+    with psycopg.connect(database_url()) as conn:
+        last = conn.execute("select max(export_date) from ingest.publications").fetchone()[0]
+        failed = conn.execute("select count(*) from ingest.validation_results where "
+                              "export_date = %s and not success", (BAD_NIGHT,)).fetchone()[0]
+    assert last == NIGHTS[-1]
+    assert failed >= 1
