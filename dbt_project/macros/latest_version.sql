@@ -14,3 +14,4 @@ from (
 ) as ranked
 where version_rank = 1
 {%- endmacro %}
+

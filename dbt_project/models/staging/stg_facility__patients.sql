@@ -11,8 +11,5 @@ select
     health_card_no,
     updated_at::timestamp        as updated_at,
     change_flag::smallint        as change_flag,
-    _export_date                 as export_date,
-    _batch_id                    as batch_id,
-    _file_id                     as file_id,
-    _position                    as row_position
+    {{ ingest_lineage() }}
 from {{ source('facility', 'patients') }}
