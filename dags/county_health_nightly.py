@@ -37,7 +37,11 @@ def _night() -> dt.date:
                   "retry_exponential_backoff": True},
     params={"export_date": Param(None, type=["null", "string"], format="date",
                                  description="Export night (YYYY-MM-DD); default: the day "
-                                 "before the run in Asia/Shanghai")},
+                                 "before the run in Asia/Shanghai"),
+            "delivery_wait_minutes": Param(None, type=["null", "number"], minimum=0,
+                                           description="How long to wait for missing "
+                                           "deliveries; default: the county config's "
+                                           "thresholds.delivery_wait_minutes")},
     tags=["county-health"],
 )
 def county_health_nightly():
@@ -49,7 +53,7 @@ def county_health_nightly():
         status = pipeline.delivery_status(_night())
         started = ctx["ti"].start_date or pendulum.now("UTC")
         waited = (pendulum.now("UTC") - started).total_seconds() / 60
-        done = not status.missing or waited >= pipeline.wait_limit_minutes()
+        done = not status.missing or waited >= pipeline.wait_limit_minutes(ctx["params"])
         return PokeReturnValue(is_done=done, xcom_value={"ready": status.ready,
                                                          "missing": status.missing})
 

@@ -62,7 +62,12 @@ def delivery_status(export_date: dt.date) -> DeliveryStatus:
     return DeliveryStatus(ready, missing)
 
 
-def wait_limit_minutes() -> float:
+def wait_limit_minutes(params: dict[str, Any] | None = None) -> float:
+    """How long the sensor waits for missing deliveries before going on without them: the
+    run's `delivery_wait_minutes` when given, else the county config's threshold."""
+    chosen = (params or {}).get("delivery_wait_minutes")
+    if chosen is not None:
+        return float(chosen)
     return float(county().thresholds.get("delivery_wait_minutes", DEFAULT_WAIT_MINUTES))
 
 

@@ -29,6 +29,8 @@ def _when(text: str) -> dt.datetime | None:
 
 
 def _rows(path: Path, header_map: dict[str, str]) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")
@@ -48,6 +50,8 @@ def expected(config_path: Path, landing: Path, nights: list[dt.date]) -> dict:
         columns = f.get("columns") or {}
         for order, night in enumerate(nights):
             folder = landing / f["code"] / night.isoformat()
+            if not (folder / "manifest.json").exists():
+                continue  # not delivered (yet)
             for row in _rows(folder / "patients.csv", columns.get("patients", {})):
                 if check_id_number(row["id_number"], today=dt.date(2026, 11, 22)).valid:
                     people_valid.add(row["id_number"].upper())
@@ -56,8 +60,9 @@ def expected(config_path: Path, landing: Path, nights: list[dt.date]) -> dict:
             for pos, row in enumerate(_rows(folder / "encounters.csv",
                                             columns.get("encounters", {}))):
                 start = _when(row["start_time"])
-                if start is None:
-                    continue  # quarantined
+                if start is None or start > dt.datetime.combine(night, dt.time()) + \
+                        dt.timedelta(days=2):
+                    continue  # quarantined: unreadable or after the export night
                 key = (f["code"], row["record_id"])
                 version = (_when(row["updated_at"]), order, pos)
                 if key not in latest or version > latest[key][0]:

@@ -9,6 +9,7 @@ select
     phone,
     address_code,
     health_card_no,
+    death_date::date             as death_date,
     updated_at::timestamp        as updated_at,
     change_flag::smallint        as change_flag,
     {{ ingest_lineage() }}

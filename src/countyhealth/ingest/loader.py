@@ -50,7 +50,7 @@ class FileResult:
 @dataclass
 class DeliveryResult:
     facility: str
-    status: str  # loaded | held | missing | nothing_new
+    status: str  # loaded | held | missing | nothing_new | empty
     reason: str | None = None
     files: list[FileResult] = field(default_factory=list)
 
@@ -182,6 +182,8 @@ def ingest_delivery(conn: psycopg.Connection, landing: Path, facility: Facility,
     try:
         manifest: Manifest = read_manifest(folder, facility.code, export_date)
         sums = verify_checksums(folder, manifest)
+        if not manifest.files:
+            return DeliveryResult(facility.code, "empty", "the manifest lists no files")
         with conn.transaction():
             for mf in manifest.files:
                 sha = sums[mf.name]

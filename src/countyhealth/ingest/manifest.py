@@ -81,8 +81,7 @@ def read_manifest(folder: Path, facility: str, export_date: dt.date) -> Manifest
             ))
         except (KeyError, TypeError, ValueError) as exc:
             raise DeliveryHeld(f"manifest files[{i}] lacks a usable {exc}") from exc
-    if not files:
-        raise DeliveryHeld("manifest lists no files")
+    # an empty list is a valid delivery: the facility had nothing to send that night
     return Manifest(facility, export_date, tuple(files))
 
 

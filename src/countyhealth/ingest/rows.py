@@ -64,7 +64,7 @@ def check_row(
         when = parse_when(raw)
         if when is None:
             return None, Rejection("bad_date", f"{col} '{raw}' is not a date we can read")
-        if when > latest:
+        if when > latest and col not in table.future_allowed:
             return None, Rejection(
                 "future_date", f"{col} {when:%Y-%m-%d} is after the export night {export_date}"
             )

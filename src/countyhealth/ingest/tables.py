@@ -18,6 +18,7 @@ class CanonicalTable:
     dates: tuple[str, ...] = ()  # normalised to ISO by the row check
     timestamps: tuple[str, ...] = ()
     description: str = ""
+    future_allowed: tuple[str, ...] = ()  # dates that may lie after the export night
 
 
 COMMON_REQUIRED = ("record_id", "updated_at", "change_flag")
@@ -28,11 +29,13 @@ TABLES: dict[str, CanonicalTable] = {
         CanonicalTable(
             name="patients",
             columns=("record_id", "id_type", "id_number", "name", "sex", "birth_date",
-                     "phone", "address_code", "health_card_no", "updated_at", "change_flag"),
+                     "phone", "address_code", "health_card_no", "death_date", "updated_at",
+                     "change_flag"),
             required=COMMON_REQUIRED,
-            dates=("birth_date",),
+            dates=("birth_date", "death_date"),
             timestamps=("updated_at",),
-            description="one row per local patient registration (record_id = local patient id)",
+            description="local patient registrations and health records "
+                        "(record_id = local patient id or health record number)",
         ),
         CanonicalTable(
             name="encounters",
@@ -41,6 +44,73 @@ TABLES: dict[str, CanonicalTable] = {
             required=(*COMMON_REQUIRED, "patient_id", "encounter_class", "start_time"),
             timestamps=("start_time", "end_time", "updated_at"),
             description="visits and admissions (record_id = visit serial, jzlsh)",
+        ),
+        CanonicalTable(
+            name="diagnoses",
+            columns=("record_id", "encounter_id", "patient_id", "diagnosis_type", "icd10_code",
+                     "icd10_version", "diagnosis_name", "diagnosed_at", "updated_at",
+                     "change_flag"),
+            required=(*COMMON_REQUIRED, "encounter_id", "icd10_code"),
+            timestamps=("diagnosed_at", "updated_at"),
+            description="diagnoses per encounter, ICD-10 (clinical version in hospital data)",
+        ),
+        CanonicalTable(
+            name="lab_results",
+            columns=("record_id", "encounter_id", "patient_id", "test_code", "test_name",
+                     "value", "unit", "reference_range", "abnormal_flag", "collected_at",
+                     "reported_at", "updated_at", "change_flag"),
+            required=(*COMMON_REQUIRED, "patient_id", "test_code"),
+            timestamps=("collected_at", "reported_at", "updated_at"),
+            description="lab results with the facility's local test codes",
+        ),
+        CanonicalTable(
+            name="prescriptions",
+            columns=("record_id", "encounter_id", "patient_id", "drug_code", "drug_name",
+                     "dose", "frequency", "days_supply", "quantity", "prescribed_at",
+                     "updated_at", "change_flag"),
+            required=(*COMMON_REQUIRED, "patient_id", "drug_code"),
+            timestamps=("prescribed_at", "updated_at"),
+            description="prescription lines with national insurance drug codes",
+        ),
+        CanonicalTable(
+            name="referrals",
+            columns=("record_id", "patient_id", "from_facility", "to_facility", "direction",
+                     "reason_code", "referred_at", "updated_at", "change_flag"),
+            required=(*COMMON_REQUIRED, "patient_id", "from_facility", "to_facility"),
+            timestamps=("referred_at", "updated_at"),
+            description="upward and downward referrals between facilities",
+        ),
+        CanonicalTable(
+            name="insurance_settlements",
+            columns=("record_id", "id_number", "name", "insured_area", "facility_code",
+                     "facility_name", "in_county", "encounter_id", "visit_type", "admit_date",
+                     "discharge_date", "total_cost", "fund_paid", "self_paid",
+                     "diagnosis_code", "settled_at", "updated_at", "change_flag"),
+            required=(*COMMON_REQUIRED, "facility_code", "in_county", "total_cost"),
+            dates=("admit_date", "discharge_date"),
+            timestamps=("settled_at", "updated_at"),
+            description="insurance bureau settlements, inside and outside the county "
+                        "(ICD-10 insurance version)",
+        ),
+        CanonicalTable(
+            name="family_doctor_contracts",
+            columns=("record_id", "id_number", "name", "team_code", "township_code",
+                     "signed_date", "end_date", "priority_groups", "updated_at",
+                     "change_flag"),
+            required=(*COMMON_REQUIRED, "signed_date"),
+            dates=("signed_date", "end_date"),
+            timestamps=("updated_at",),
+            description="family-doctor contracts from the public-health system",
+            future_allowed=("end_date",),
+        ),
+        CanonicalTable(
+            name="chronic_followups",
+            columns=("record_id", "id_number", "disease", "followup_date", "sbp", "dbp",
+                     "fasting_glucose", "managing_facility", "updated_at", "change_flag"),
+            required=(*COMMON_REQUIRED, "disease", "followup_date"),
+            dates=("followup_date",),
+            timestamps=("updated_at",),
+            description="hypertension and diabetes follow-ups (blood pressure, glucose)",
         ),
     )
 }
@@ -79,7 +149,7 @@ create table if not exists ingest.runs (
 create table if not exists ingest.deliveries (
     facility_code text not null,
     export_date date not null,
-    status text not null,          -- loaded | held | missing | nothing_new
+    status text not null,          -- loaded | held | missing | nothing_new | empty
     reason text,
     batch_id bigint references ingest.runs,
     checked_at timestamptz not null default now(),

@@ -1,22 +1,28 @@
-"""A synthetic county whose right answers are known: config, landing folders and truth.json.
+"""A synthetic county whose right answers are known: `county.yaml`, `landing/` and
+`truth.json` (see docs/synthetic.md).
 
-Deterministic: the same arguments give the same bytes on any day.
+Deterministic: the same arguments give the same bytes on any day; nothing reads the clock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import Counter
-from dataclasses import dataclass
+import random
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import yaml
 
-from countyhealth.synth.care import CareState, Encounter, simulate
-from countyhealth.synth.county import build_facilities, county_config
-from countyhealth.synth.exports import encounter_rows, patient_rows, write_delivery
+from countyhealth.synth import fhir, hl7
+from countyhealth.synth.care import simulate
+from countyhealth.synth.county import SynthFacility, build_facilities, county_config
+from countyhealth.synth.defects import DefectRates
+from countyhealth.synth.exports import FileOut, csv_file, write_delivery
 from countyhealth.synth.people import make_residents
+from countyhealth.synth.truth import truth_document
+
+__all__ = ["DefectRates", "GenerateResult", "generate"]
 
 
 @dataclass(frozen=True)
@@ -28,78 +34,93 @@ class GenerateResult:
     facilities: int
 
 
-def _indicators(encounters: dict[str, Encounter], levels: dict[str, str]) -> dict:
-    """Expected marts for a set of current encounter versions (the generator's own state)."""
-    visits: Counter[tuple[str, str]] = Counter()
-    admissions: Counter[tuple[str, str]] = Counter()
-    for e in encounters.values():
-        if e.cancelled:
-            continue
-        key = (e.start.date().isoformat(), levels[e.facility])
-        if e.encounter_class == "inpatient":
-            admissions[key] += 1
-        else:
-            visits[key] += 1
-    days = sorted({d for d, _ in visits} | {d for d, _ in admissions})
-    share = {}
-    for d in days:
-        total = sum(v for (day, _), v in visits.items() if day == d)
-        primary = sum(v for (day, lvl), v in visits.items()
-                      if day == d and lvl in ("township_center", "village_clinic"))
-        share[d] = {"numerator": primary, "denominator": total,
-                    "value": round(primary / total, 6) if total else None}
-    return {
-        "visits_by_level_daily": {f"{d}|{lvl}": n for (d, lvl), n in sorted(visits.items())},
-        "admissions_by_level_daily": {f"{d}|{lvl}": n
-                                      for (d, lvl), n in sorted(admissions.items())},
-        "primary_care_visit_share_daily": share,
-    }
+def facility_files(f: SynthFacility, night: dt.date, tables: dict[str, list[dict]],
+                   patients: dict[str, dict], encoding: str) -> list[FileOut]:
+    """The files one facility writes for one night, in its own format."""
+    if f.format == "hl7v2":
+        files = [hl7.adt_batch(f, night, tables.get("encounters", []), patients,
+                               tables.get("diagnoses", []))]
+        if tables.get("lab_results"):
+            files.append(hl7.oru_messages(f, night, tables["lab_results"], patients))
+        files += [csv_file(f, t, tables[t], "utf-8", "pinyin")
+                  for t in ("prescriptions", "referrals") if tables.get(t)]
+        return files
+    if f.format == "fhir-ndjson":
+        return [fhir.ndjson(f, tables)]
+    if f.format == "fhir-bundle":
+        return [fhir.bundle(f, night, tables)]
+    return [csv_file(f, t, rows, encoding) for t, rows in tables.items() if rows]
 
 
-def _truth(state: CareState, levels: dict[str, str], rows: dict, written: int) -> dict:
-    """Right answers from the generator's state, never from running the pipeline: after the
-    last night, and `as_of` each night (what a run of that night must publish)."""
-    return {
-        "rows_written": written,
-        "rows": rows,
-        **_indicators(state.encounters, levels),
-        "as_of": {d.isoformat(): _indicators(snap, levels)
-                  for d, snap in state.snapshots.items()},
-    }
+def _file_defect_targets(facilities: list[SynthFacility], defects: DefectRates
+                         ) -> tuple[set[str], set[str]]:
+    """Which facilities' last night is late, and which one's file is truncated: village
+    clinics from the end of the list, so the hospitals and centres always deliver."""
+    villages = [f.code for f in facilities if f.level == "village_clinic"][::-1]
+    late = set(villages[: defects.late_deliveries])
+    rest = villages[defects.late_deliveries:]
+    truncated = set(rest[: defects.truncated_files])
+    return late, truncated
 
 
 def generate(out: Path, population: int = 1000, days: int = 2,
-             start: dt.date = dt.date(2026, 3, 1), seed: int = 42, townships: int = 2,
-             villages_per_township: int = 2) -> GenerateResult:
-    if population < 1:
-        raise ValueError("population must be at least 1")
+             start: dt.date = dt.date(2026, 3, 1), seed: int = 42, townships: int = 12,
+             villages_per_township: int = 10, hospital_format: str = "native",
+             defects: DefectRates | None = None) -> GenerateResult:
+    if not 1 <= population <= 2_000_000:
+        raise ValueError("population must be between 1 and 2,000,000")
     if days < 1:
         raise ValueError("days must be at least 1")
+    if townships < 1 or villages_per_township < 1:
+        raise ValueError("a county needs at least one township with one village clinic")
+    defects = defects or DefectRates()
     out = Path(out)
-    facilities = build_facilities(townships, villages_per_township)
-    residents = make_residents(population, townships, villages_per_township, seed)
-    state = simulate(residents, facilities, start, days, seed)
     landing = out / "landing"
+    facilities = build_facilities(townships, villages_per_township, hospital_format)
+    residents = make_residents(population, townships, villages_per_township, seed)
+    state = simulate(residents, facilities, start, days, seed, defects)
+    enc_rng = random.Random(seed * 31 + 7)
+    late, truncated_at = _file_defect_targets(facilities, defects)
+    patients: dict[str, dict] = {}
     rows: dict[str, dict[str, dict[str, int]]] = {}
+    held: list[dict[str, str]] = []
     written = 0
-    for night in state.nights:
+    for i, night in enumerate(state.nights):
+        last = i == len(state.nights) - 1
         for f in facilities:
-            tables = {
-                "patients": patient_rows(f, night.patients[f.code]),
-                "encounters": encounter_rows(f, night.encounters[f.code]),
-            }
+            tables = night.rows.get(f.code, {})
+            for p in tables.get("patients", []):
+                patients[p["record_id"]] = p
+            encoding = f.encoding
+            if f.format == "csv" and f.encoding == "utf-8" and \
+                    enc_rng.random() < defects.mixed_encoding:
+                encoding = "gb18030"
+                night.defect(f.code, "files", "saved_as_gbk")
+            files = facility_files(f, night.date, tables, patients, encoding)
+            is_late = last and f.code in late
+            cut = files[0].name if last and f.code in truncated_at and files else None
             folder = landing / f.code / night.date.isoformat()
-            counts = write_delivery(folder, f, night.date, tables)
+            counts = write_delivery(folder, f, night.date, files, late=is_late, truncated=cut)
+            if is_late:
+                night.defect(f.code, "files", "late_delivery")
+                held.append({"facility": f.code, "date": night.date.isoformat(),
+                             "why": "late"})
+            if cut:
+                night.defect(f.code, "files", "truncated_file")
+                held.append({"facility": f.code, "date": night.date.isoformat(),
+                             "why": "truncated"})
             rows.setdefault(night.date.isoformat(), {})[f.code] = counts
             written += sum(counts.values())
-    config = county_config(facilities, population)
-    config_path = out / "county.yaml"
     out.mkdir(parents=True, exist_ok=True)
-    config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
+    config_path = out / "county.yaml"
+    config_path.write_text(yaml.safe_dump(county_config(facilities, population),
+                                          allow_unicode=True, sort_keys=False),
                            encoding="utf-8")
-    truth = _truth(state, {f.code: f.level for f in facilities}, rows, written)
+    truth = truth_document(state, facilities, residents, rows, written, held)
     truth["arguments"] = {"population": population, "days": days, "start": start.isoformat(),
-                          "seed": seed}
+                          "seed": seed, "townships": townships,
+                          "villages_per_township": villages_per_township,
+                          "hospital_format": hospital_format, "defects": asdict(defects)}
     (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1,
-                                               sort_keys=True), encoding="utf-8")
+                                               sort_keys=True, default=str), encoding="utf-8")
     return GenerateResult(out, config_path, landing, written, len(facilities))

@@ -1,149 +1,476 @@
-"""Care over the nights: who visits which facility, registrations, corrections, cancellations.
+"""Care over the nights: visits, admissions and discharges, diagnoses, labs, prescriptions,
+referrals, insurance settlements (in and out of the county), follow-ups, contracts, deaths.
 
-Rates are per resident per day, at the order of real county figures: most visits at primary
-care (village clinics, then township centres), about 11% of residents admitted a year.
+Rates are per resident per day, at the order of real county figures (DOMAIN.md): most visits
+at primary care, about 11% of residents admitted a year, 8-15% of care outside the county
+(seen only in settlements), hypertension and diabetes followed up about quarterly.
+Output is canonical rows (dicts of canonical column -> Python value) per night, facility and
+table; writers turn them into each facility's format. Event counts are drawn per day from a
+binomial approximation and residents sampled, so a day costs O(events), not O(residents).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
+from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
+from countyhealth.synth import codes
 from countyhealth.synth.county import SynthFacility
-from countyhealth.synth.people import Resident
+from countyhealth.synth.defects import DefectRates
+from countyhealth.synth.people import Resident, corrupt_check_character
 
-# visits per resident per day by level, and the hospital's admission rate
-VILLAGE_VISIT = 0.0045
-TOWNSHIP_VISIT = 0.0030
-HOSPITAL_OUTPATIENT = 0.0020
-HOSPITAL_EMERGENCY = 0.0003
-HOSPITAL_ADMISSION = 0.11 / 365
+# events per resident per day: (name, level, class, rate)
+EVENTS = (
+    ("village", "village_clinic", "outpatient", 0.0045),
+    ("township", "township_center", "outpatient", 0.0030),
+    ("hospital", "county_hospital", "outpatient", 0.0020),
+    ("tcm", "tcm_hospital", "outpatient", 0.0006),
+    ("mch", "mch_hospital", "outpatient", 0.0004),
+    ("emergency", "county_hospital", "emergency", 0.0003),
+    ("admission", "county_hospital", "inpatient", 0.11 / 365),
+    ("outside_visit", "outside", "outpatient", 0.0010),
+    ("outside_admission", "outside", "inpatient", 0.015 / 365),
+)
+DEATH_RATE = 0.007 / 365  # crude mortality 7 per 1,000 a year, mostly the elderly
+FOLLOWUP_RATE = 4.5 / 365  # managed chronic patients: about four follow-ups a year
+NEW_CONTRACT_RATE = 0.05 / 365
+DEATH_DISPOSITION = "5"  # LYFS 5 = death
+Row = dict[str, Any]
 
-DEPARTMENTS = {
-    "county_hospital": ["内科", "外科", "儿科", "妇产科", "急诊科", "心血管内科"],
-    "township_center": ["全科", "中医科", "预防保健科"],
-    "village_clinic": ["全科"],
-}
+
+def approx_binomial(rng: random.Random, n: int, p: float) -> int:
+    """A binomial draw, normal-approximated for large n (Python 3.11 has no binomialvariate)."""
+    if n * p < 30:
+        # Poisson by inversion: exact enough for small expectations
+        k, t, limit = 0, rng.random(), math.exp(-n * p)
+        while t > limit:
+            k += 1
+            t *= rng.random()
+        return min(k, n)
+    return max(0, min(n, round(rng.gauss(n * p, math.sqrt(n * p * (1 - p))))))
 
 
 @dataclass
 class Encounter:
+    """What the generator knows of one encounter (its current version)."""
+
     record_id: str
     facility: str
-    patient_id: str
+    level: str
     resident: int
-    encounter_class: str  # outpatient | emergency | inpatient
-    department: str
+    encounter_class: str
     start: dt.datetime
-    end: dt.datetime | None
-    disposition: str | None
-    total_cost: float
-    updated: dt.datetime
-    change_flag: str = "1"
+    end: dt.datetime | None = None
     cancelled: bool = False
-    bad_date: bool = False  # exported with an unreadable start time (quarantined)
+    quarantined: bool = False  # sent with an unreadable or future start time
+    in_county: bool = True
 
 
 @dataclass
 class Night:
     date: dt.date
-    patients: dict[str, list[tuple[str, Resident, dt.datetime]]] = field(default_factory=dict)
-    encounters: dict[str, list[Encounter]] = field(default_factory=dict)
+    rows: dict[str, dict[str, list[Row]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list)))
+    defects: dict[str, dict[str, dict[str, int]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(int))))
+
+    def add(self, facility: str, table: str, row: Row) -> None:
+        self.rows[facility][table].append(row)
+
+    def defect(self, facility: str, table: str, kind: str) -> None:
+        self.defects[facility][table][kind] += 1
 
 
 @dataclass
 class CareState:
-    """Everything the generator did, the source of truth.json's right answers."""
-
+    encounters: dict[str, Encounter] = field(default_factory=dict)
     local_ids: dict[tuple[str, int], str] = field(default_factory=dict)
-    encounters: dict[str, Encounter] = field(default_factory=dict)  # latest version by id
     nights: list[Night] = field(default_factory=list)
-    # the latest version of every encounter as it stood after each night (truth "as of")
     snapshots: dict[dt.date, dict[str, Encounter]] = field(default_factory=dict)
+    settlements: list[Row] = field(default_factory=list)
+    followups: int = 0
+    deaths: int = 0
 
 
-def _facility_for(level: str, r: Resident, facilities: list[SynthFacility]) -> SynthFacility:
-    if level == "county_hospital":
-        return facilities[0]
-    t = next(f for f in facilities if f.level == "township_center" and f.township == r.township)
-    if level == "township_center":
-        return t
-    villages = [f for f in facilities if f.level == "village_clinic" and f.township == r.township]
-    return villages[(r.village - 1) % len(villages)]
+class Simulation:
+    def __init__(self, residents: list[Resident], facilities: list[SynthFacility], seed: int,
+                 defects: DefectRates) -> None:
+        self.residents = residents
+        self.facilities = facilities
+        self.by_code = {f.code: f for f in facilities}
+        self.rng = random.Random(seed * 7919 + 1)
+        self.defects = defects
+        self.state = CareState()
+        self.serial: dict[str, int] = defaultdict(int)
+        self.next_patient: dict[str, int] = defaultdict(int)
+        self.discharges: dict[dt.date, list[str]] = defaultdict(list)
+        self.last_sent: dict[str, Row] = {}  # the latest encounter row sent, by record id
+        self.amendable: dict[str, list[str]] = defaultdict(list)  # visits that may be amended
+        self.townships = {f.township: f for f in facilities if f.level == "township_center"}
+        self.villages: dict[str, list[SynthFacility]] = defaultdict(list)
+        for f in facilities:
+            if f.level == "village_clinic":
+                self.villages[f.township].append(f)
+        self.hospital = {f.level: f for f in facilities
+                         if f.level in ("county_hospital", "tcm_hospital", "mch_hospital")}
+        self.insurance = next(f for f in facilities if f.level == "insurance")
+        self.public_health = next(f for f in facilities if f.level == "public_health")
+
+    # -- helpers -------------------------------------------------------------------------
+    def _facility(self, level: str, r: Resident) -> SynthFacility:
+        if level == "village_clinic":
+            pool = self.villages[r.township]
+            return pool[(r.village - 1) % len(pool)]
+        if level == "township_center":
+            return self.townships[r.township]
+        if level == "mch_hospital" and not (r.sex == "2" or r.age_on(dt.date(2026, 1, 1)) <= 14):
+            return self.hospital["county_hospital"]
+        return self.hospital[level]
+
+    def _stamp(self, day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(self.rng.randint(7, 17), self.rng.randrange(60)))
+
+    def _register(self, night: Night, f: SynthFacility, r: Resident, when: dt.datetime) -> str:
+        key = (f.code, r.index)
+        pid = self.state.local_ids.get(key)
+        if pid is not None:
+            return pid
+        self.next_patient[f.code] += 1
+        pid = f"{f.code}P{self.next_patient[f.code]:07d}"
+        self.state.local_ids[key] = pid
+        night.add(f.code, "patients", self._patient_row(night, f, r, pid, when))
+        return pid
+
+    def _patient_row(self, night: Night, f: SynthFacility, r: Resident, record_id: str,
+                     when: dt.datetime) -> Row:
+        d, rng = self.defects, self.rng
+        idn, sex = r.id_number, r.sex
+        if rng.random() < d.bad_check_character:
+            idn = corrupt_check_character(idn)
+            night.defect(f.code, "patients", "bad_check_character")
+        elif rng.random() < d.missing_id:
+            idn = ""
+            night.defect(f.code, "patients", "missing_id")
+        if rng.random() < d.out_of_value_set:
+            sex = "X"
+            night.defect(f.code, "patients", "sex_out_of_value_set")
+        return {"record_id": record_id, "id_type": "01", "id_number": idn, "name": r.name,
+                "sex": sex, "birth_date": r.birth_date, "phone": r.phone,
+                "address_code": r.address_code, "health_card_no": "", "death_date": r.died,
+                "updated_at": when, "change_flag": "1", "_resident": r.index,
+                "_facility": f.code}
+
+    def _send(self, night: Night, code: str, row: Row) -> None:
+        night.add(code, "encounters", row)
+        self.last_sent[row["record_id"]] = row
+
+    # -- one encounter -------------------------------------------------------------------
+    def _encounter(self, night: Night, f: SynthFacility, r: Resident, cls: str) -> None:
+        rng, day = self.rng, night.date
+        start = self._stamp(day)
+        pid = self._register(night, f, r, start)
+        self.serial[f.code] += 1
+        enc_id = f"{f.code}{day:%Y%m%d}{self.serial[f.code]:06d}"
+        enc = Encounter(enc_id, f.code, f.level, r.index, cls, start)
+        sent_start: Any = start
+        if rng.random() < self.defects.unparseable_date:
+            sent_start, enc.quarantined = "2026-02-30 25:61", True
+            night.defect(f.code, "encounters", "unparseable_date")
+        elif rng.random() < self.defects.future_date:
+            sent_start, enc.quarantined = start.replace(year=start.year + 1), True
+            night.defect(f.code, "encounters", "future_date")
+        if cls == "inpatient":
+            cost = round(rng.uniform(3000, 30000), 2)
+            self.discharges[day + dt.timedelta(days=rng.randint(3, 12))].append(enc_id)
+        else:
+            cost = round(rng.uniform(20, 400), 2)
+        dept = rng.choice(codes.DEPARTMENTS[f.level])
+        row = {"record_id": enc_id, "patient_id": pid, "encounter_class": cls,
+               "department": dept, "start_time": sent_start, "end_time": None,
+               "disposition": None, "total_cost": cost,
+               "updated_at": start + dt.timedelta(minutes=30), "change_flag": "1",
+               "_resident": r.index}
+        self._send(night, f.code, row)
+        if rng.random() < self.defects.duplicate_resend:
+            night.add(f.code, "encounters", dict(row))
+            night.defect(f.code, "encounters", "duplicate_resend")
+        self.state.encounters[enc_id] = enc
+        if cls != "inpatient" and not enc.quarantined:
+            self.amendable[f.code].append(enc_id)
+        diag = self._diagnoses(night, f, r, enc_id, pid, start, cls)
+        self._prescriptions(night, f, enc_id, pid, start, diag)
+        self._labs(night, f, r, enc_id, pid, start, cls)
+        if f.primary_care and rng.random() < 0.03:
+            self._referral(night, f, self.hospital["county_hospital"], pid, "up", diag, start)
+        if cls != "inpatient" and r.insured:
+            self._settle(night, f, r, enc_id, cls, start, None, cost, diag, True)
+
+    def _diagnoses(self, night: Night, f: SynthFacility, r: Resident, enc_id: str, pid: str,
+                   when: dt.datetime, cls: str) -> codes.Diagnosis:
+        rng = self.rng
+        chronic = [codes.BY_KEY[k] for k, has in (("htn", r.hypertension), ("t2dm", r.diabetes))
+                   if has]
+        if cls == "inpatient":
+            main = rng.choice(codes.INPATIENT)
+        elif chronic and rng.random() < 0.6:
+            main = rng.choice(chronic)
+        else:
+            main = rng.choice(codes.ACUTE)
+        for n, dx in enumerate([main, *[c for c in chronic if c is not main][:1]], start=1):
+            code = dx.clinical
+            if rng.random() < self.defects.out_of_value_set:
+                code = codes.OUT_OF_SET_DIAGNOSIS
+                night.defect(f.code, "diagnoses", "code_out_of_value_set")
+            night.add(f.code, "diagnoses", {
+                "record_id": f"{enc_id}D{n}", "encounter_id": enc_id, "patient_id": pid,
+                "diagnosis_type": "1" if n == 1 else "2", "icd10_code": code,
+                "icd10_version": "clinical-2.0", "diagnosis_name": dx.name,
+                "diagnosed_at": when, "updated_at": when, "change_flag": "1"})
+        return main
+
+    def _prescriptions(self, night: Night, f: SynthFacility, enc_id: str, pid: str,
+                       when: dt.datetime, dx: codes.Diagnosis) -> None:
+        drugs = codes.DRUGS_FOR.get(dx.key, [])
+        for n, drug in enumerate(drugs[: self.rng.randint(1, 2)], start=1):
+            days = 30 if dx.chronic else self.rng.choice((3, 5, 7))
+            night.add(f.code, "prescriptions", {
+                "record_id": f"{enc_id}R{n}", "encounter_id": enc_id, "patient_id": pid,
+                "drug_code": drug.code, "drug_name": drug.name, "dose": drug.dose,
+                "frequency": drug.frequency, "days_supply": days, "quantity": days,
+                "prescribed_at": when, "updated_at": when, "change_flag": "1"})
+
+    def _labs(self, night: Night, f: SynthFacility, r: Resident, enc_id: str, pid: str,
+              when: dt.datetime, cls: str) -> None:
+        if f.level == "village_clinic":
+            return
+        tests = []
+        if r.diabetes and self.rng.random() < 0.5:
+            tests += ["glucose", "hba1c"]
+        if cls == "inpatient":
+            tests += ["wbc", "creatinine", "glucose"]
+        local = codes.LOCAL_LAB_CODES["township" if f.primary_care else "hospital"]
+        for n, key in enumerate(dict.fromkeys(tests), start=1):
+            lab = codes.LABS[key]
+            if key == "glucose":
+                value = self.rng.gauss(8.2 if r.diabetes else 5.2, 1.6)
+            elif key == "hba1c":
+                value = self.rng.gauss(7.6 if r.diabetes else 5.4, 1.1)
+            else:
+                value = self.rng.uniform(lab.low * 0.8, lab.high * 1.2)
+            value = round(max(value, 0.1), 1)
+            flag = "H" if value > lab.high else ("L" if value < lab.low else "N")
+            night.add(f.code, "lab_results", {
+                "record_id": f"{enc_id}L{n}", "encounter_id": enc_id, "patient_id": pid,
+                "test_code": local[key], "test_name": lab.name, "value": value,
+                "unit": lab.unit, "reference_range": f"{lab.low}-{lab.high}",
+                "abnormal_flag": flag, "collected_at": when,
+                "reported_at": when + dt.timedelta(hours=2), "updated_at": when,
+                "change_flag": "1"})
+
+    def _referral(self, night: Night, src: SynthFacility, dst: SynthFacility, pid: str,
+                  direction: str, dx: codes.Diagnosis, when: dt.datetime) -> None:
+        self.serial[src.code + "ref"] += 1
+        night.add(src.code, "referrals", {
+            "record_id": f"{src.code}Z{when:%Y%m%d}{self.serial[src.code + 'ref']:05d}",
+            "patient_id": pid, "from_facility": src.code, "to_facility": dst.code,
+            "direction": direction, "reason_code": dx.clinical, "referred_at": when,
+            "updated_at": when, "change_flag": "1"})
+
+    def _settle(self, night: Night, f: SynthFacility | None, r: Resident, enc_id: str,
+                cls: str, start: dt.datetime, end: dt.datetime | None, cost: float,
+                dx: codes.Diagnosis, in_county: bool, outside: tuple[str, str] | None = None
+                ) -> None:
+        rng = self.rng
+        share = rng.uniform(0.65, 0.80) if cls == "inpatient" else rng.uniform(0.40, 0.55)
+        if not in_county:
+            share -= 0.15  # lower reimbursement outside the county
+        fund = round(cost * share, 2)
+        settled = end or start + dt.timedelta(hours=1)
+        self.serial["settlement"] += 1
+        code, name = (f.code, f.name) if f else outside  # type: ignore[misc]
+        row = {"record_id": f"JS{settled:%Y%m%d}{self.serial['settlement']:08d}",
+               "id_number": r.id_number, "name": r.name, "insured_area": "370322",
+               "facility_code": code, "facility_name": name,
+               "in_county": "1" if in_county else "0", "encounter_id": enc_id,
+               "visit_type": {"inpatient": "21", "emergency": "12"}.get(cls, "11"),
+               "admit_date": start.date(), "discharge_date": end.date() if end else None,
+               "total_cost": cost, "fund_paid": fund, "self_paid": round(cost - fund, 2),
+               "diagnosis_code": dx.insurance, "settled_at": settled, "updated_at": settled,
+               "change_flag": "1", "_level": f.level if f else "outside"}
+        night.add(self.insurance.code, "insurance_settlements", row)
+        self.state.settlements.append(row)
+
+    # -- the night -----------------------------------------------------------------------
+    def day(self, day: dt.date, first: bool) -> Night:
+        night = Night(day)
+        rng = self.rng
+        if first:
+            self._registry(night)
+        n = len(self.residents)
+        for _name, level, cls, rate in EVENTS:
+            for idx in rng.sample(range(n), approx_binomial(rng, n, rate)):
+                r = self.residents[idx]
+                if r.died:
+                    continue
+                if level == "outside":
+                    self._outside(night, r, cls)
+                else:
+                    self._encounter(night, self._facility(level, r), r, cls)
+        self._discharge(night)
+        self._community_deaths(night)
+        self._followups(night)
+        self._new_contracts(night)
+        if not first:
+            self._amend_earlier(night)
+        self.state.nights.append(night)
+        self.state.snapshots[day] = dict(self.state.encounters)
+        return night
+
+    def _registry(self, night: Night) -> None:
+        """Public health's first delivery: every resident's health record and contract."""
+        ph = self.public_health
+        stamp = dt.datetime.combine(night.date, dt.time(1, 0))
+        for r in self.residents:
+            night.add(ph.code, "patients", self._patient_row(night, ph, r, r.record_no, stamp))
+            self.state.local_ids[(ph.code, r.index)] = r.record_no
+            if r.contract_signed:
+                self._contract_row(night, r, r.contract_signed, stamp)
+
+    def _contract_row(self, night: Night, r: Resident, signed: dt.date,
+                      stamp: dt.datetime) -> None:
+        night.add(self.public_health.code, "family_doctor_contracts", {
+            "record_id": f"QY{r.record_no}", "id_number": r.id_number, "name": r.name,
+            "team_code": f"{r.township}T{r.village % 5 + 1:02d}", "township_code": r.township,
+            "signed_date": signed, "end_date": signed.replace(year=signed.year + 1),
+            "priority_groups": ";".join(r.priority_groups(signed)), "updated_at": stamp,
+            "change_flag": "1"})
+
+    def _new_contracts(self, night: Night) -> None:
+        rng, n = self.rng, len(self.residents)
+        for idx in rng.sample(range(n), approx_binomial(rng, n, NEW_CONTRACT_RATE)):
+            r = self.residents[idx]
+            if r.contract_signed is None and not r.died:
+                r.contract_signed = night.date
+                self._contract_row(night, r, night.date, self._stamp(night.date))
+
+    def _outside(self, night: Night, r: Resident, cls: str) -> None:
+        """Care outside the county: no facility of ours sees it, only the settlement does."""
+        if not r.insured:
+            return
+        rng = self.rng
+        start = self._stamp(night.date)
+        self.serial["outside"] += 1
+        enc_id = f"W{night.date:%Y%m%d}{self.serial['outside']:06d}"
+        los = rng.randint(4, 14) if cls == "inpatient" else 0
+        end = start + dt.timedelta(days=los) if los else None
+        cost = round(rng.uniform(8000, 60000) if los else rng.uniform(100, 900), 2)
+        dx = rng.choice(codes.INPATIENT if los else codes.ACUTE)
+        self.state.encounters[enc_id] = Encounter(enc_id, "outside", "outside", r.index, cls,
+                                                  start, end, in_county=False)
+        self._settle(night, None, r, enc_id, cls, start, end, cost, dx, False,
+                     rng.choice(codes.OUTSIDE_HOSPITALS))
+
+    def _discharge(self, night: Night) -> None:
+        for enc_id in self.discharges.pop(night.date, []):
+            enc = self.state.encounters[enc_id]
+            if enc.cancelled or enc.quarantined:
+                continue
+            f, r = self.by_code[enc.facility], self.residents[enc.resident]
+            end = dt.datetime.combine(night.date, dt.time(self.rng.randint(8, 11), 0))
+            died = self.rng.random() < 0.015
+            enc.end = end
+            prior = self.last_sent[enc_id]
+            self._send(night, f.code, {
+                **prior, "end_time": end, "disposition": DEATH_DISPOSITION if died else "1",
+                "updated_at": end, "change_flag": "2"})
+            dx = self.rng.choice(codes.INPATIENT)
+            if r.insured:
+                self._settle(night, f, r, enc_id, "inpatient", enc.start, end,
+                             float(prior["total_cost"]), dx, True)
+            if died:
+                self._death(night, r, night.date)
+            elif self.rng.random() < 0.15:
+                self._referral(night, f, self.townships[r.township],
+                               self.state.local_ids[(f.code, r.index)], "down", dx, end)
+
+    def _community_deaths(self, night: Night) -> None:
+        """Deaths at home: the public-health registry re-sends the record with a death date."""
+        rng, n = self.rng, len(self.residents)
+        for idx in rng.sample(range(n), approx_binomial(rng, n, DEATH_RATE * 3)):
+            r = self.residents[idx]
+            age = r.age_on(night.date)
+            if not r.died and rng.random() < (0.9 if age >= 65 else 0.1 if age >= 45 else 0.02):
+                self._death(night, r, night.date)
+
+    def _death(self, night: Night, r: Resident, day: dt.date) -> None:
+        r.died = day
+        self.state.deaths += 1
+        ph = self.public_health
+        stamp = dt.datetime.combine(day, dt.time(20, 0))
+        row = self._patient_row(night, ph, r, r.record_no, stamp)
+        row.update(id_number=r.id_number, sex=r.sex, change_flag="2")
+        night.add(ph.code, "patients", row)
+
+    def _followups(self, night: Night) -> None:
+        rng = self.rng
+        managed = [r for r in self._chronic() if r.contract_signed and not r.died]
+        for r in rng.sample(managed, approx_binomial(rng, len(managed), FOLLOWUP_RATE)):
+            when = self._stamp(night.date)
+            controlled = rng.random() < 0.6
+            sbp = rng.randint(110, 139) if controlled else rng.randint(140, 175)
+            dbp = rng.randint(65, 89) if controlled else rng.randint(85, 105)
+            for disease, has in (("hypertension", r.hypertension), ("diabetes", r.diabetes)):
+                if not has:
+                    continue
+                self.state.followups += 1
+                glucose = round(rng.gauss(6.6 if controlled else 8.4, 0.8), 1) \
+                    if disease == "diabetes" else None
+                village = self.villages[r.township][(r.village - 1)
+                                                    % len(self.villages[r.township])]
+                night.add(self.public_health.code, "chronic_followups", {
+                    "record_id": f"SF{when:%Y%m%d}{self.state.followups:08d}",
+                    "id_number": r.id_number, "disease": disease, "followup_date": when.date(),
+                    "sbp": sbp, "dbp": dbp, "fasting_glucose": glucose,
+                    "managing_facility": village.code, "updated_at": when, "change_flag": "1"})
+
+    def _chronic(self) -> list[Resident]:
+        if not hasattr(self, "_chronic_cache"):
+            self._chronic_cache = [r for r in self.residents if r.hypertension or r.diabetes]
+        return self._chronic_cache
+
+    def _amend_earlier(self, night: Night) -> None:
+        """Each clinical facility re-sends one earlier visit corrected (flag 2) and cancels one
+        (flag 3) at the configured rates: the latest version must win downstream."""
+        rng, day = self.rng, night.date
+        stamp = dt.datetime.combine(day, dt.time(20, 0))
+        for code in sorted(self.amendable):
+            pool = [e for e in self.amendable[code]
+                    if self.state.encounters[e].start.date() < day]
+            picks = rng.sample(pool, min(len(pool), 2))
+            if len(picks) < 2:
+                continue
+            fixed, gone = picks
+            if rng.random() < self.defects.corrections_per_facility_night:
+                row = self.last_sent[fixed]
+                self._send(night, code, {**row, "department": row["department"] + "(更正)",
+                                         "updated_at": stamp, "change_flag": "2"})
+                night.defect(code, "encounters", "correction")
+            if rng.random() < self.defects.cancellations_per_facility_night:
+                row = self.last_sent[gone]
+                self._send(night, code, {**row, "updated_at": stamp, "change_flag": "3"})
+                self.amendable[code].remove(gone)
+                self.state.encounters[gone] = Encounter(
+                    **{**self.state.encounters[gone].__dict__, "cancelled": True})
+                night.defect(code, "encounters", "cancellation")
 
 
 def simulate(residents: list[Resident], facilities: list[SynthFacility], start: dt.date,
-             days: int, seed: int, bad_date_rate: float = 0.01) -> CareState:
-    rng = random.Random(seed * 7919 + 1)
-    state = CareState()
-    serial: dict[str, int] = {}
-    next_patient: dict[str, int] = {}
+             days: int, seed: int, defects: DefectRates) -> CareState:
+    sim = Simulation(residents, facilities, seed, defects)
     for d in range(days):
-        day = start + dt.timedelta(days=d)
-        night = Night(day, {f.code: [] for f in facilities}, {f.code: [] for f in facilities})
-        for r in residents:
-            events = []
-            if rng.random() < VILLAGE_VISIT:
-                events.append(("village_clinic", "outpatient"))
-            if rng.random() < TOWNSHIP_VISIT:
-                events.append(("township_center", "outpatient"))
-            if rng.random() < HOSPITAL_OUTPATIENT:
-                events.append(("county_hospital", "outpatient"))
-            if rng.random() < HOSPITAL_EMERGENCY:
-                events.append(("county_hospital", "emergency"))
-            if rng.random() < HOSPITAL_ADMISSION:
-                events.append(("county_hospital", "inpatient"))
-            for level, cls in events:
-                f = _facility_for(level, r, facilities)
-                start_time = dt.datetime.combine(day, dt.time(rng.randint(7, 17),
-                                                              rng.randrange(60)))
-                key = (f.code, r.index)
-                if key not in state.local_ids:
-                    next_patient[f.code] = next_patient.get(f.code, 0) + 1
-                    pid = f"{f.code}P{next_patient[f.code]:06d}"
-                    state.local_ids[key] = pid
-                    night.patients[f.code].append((pid, r, start_time))
-                serial[f.code] = serial.get(f.code, 0) + 1
-                # an admission is exported on the night it starts: discharge not yet known
-                cost = round(rng.uniform(3000, 30000) if cls == "inpatient"
-                             else rng.uniform(20, 400), 2)
-                end, disposition = None, None
-                enc = Encounter(
-                    record_id=f"{f.code}{day:%Y%m%d}{serial[f.code]:05d}", facility=f.code,
-                    patient_id=state.local_ids[key], resident=r.index, encounter_class=cls,
-                    department=rng.choice(DEPARTMENTS[f.level]), start=start_time, end=end,
-                    disposition=disposition, total_cost=cost,
-                    updated=start_time + dt.timedelta(minutes=30),
-                    bad_date=rng.random() < bad_date_rate,
-                )
-                night.encounters[f.code].append(enc)
-                if not enc.bad_date:
-                    state.encounters[enc.record_id] = enc
-        _amend_earlier(rng, state, night, day)
-        state.nights.append(night)
-        state.snapshots[day] = dict(state.encounters)
-    return state
-
-
-def _amend_earlier(rng: random.Random, state: CareState, night: Night, day: dt.date) -> None:
-    """On later nights each facility re-sends one earlier visit corrected (flag 2) and cancels
-    one (flag 3): the latest version must win downstream."""
-    earlier = [e for e in state.encounters.values()
-               if e.start.date() < day and not e.cancelled and e.change_flag == "1"]
-    by_facility: dict[str, list[Encounter]] = {}
-    for e in earlier:
-        by_facility.setdefault(e.facility, []).append(e)
-    stamp = dt.datetime.combine(day, dt.time(20, 0))
-    for code in sorted(by_facility):
-        pool = sorted(by_facility[code], key=lambda e: e.record_id)
-        if len(pool) < 2:
-            continue
-        fixed, gone = rng.sample(pool, 2)
-        corrected = Encounter(**{**fixed.__dict__, "department": fixed.department + "(更正)",
-                                 "updated": stamp, "change_flag": "2", "bad_date": False})
-        cancelled = Encounter(**{**gone.__dict__, "updated": stamp, "change_flag": "3",
-                                 "cancelled": True, "bad_date": False})
-        state.encounters[corrected.record_id] = corrected
-        state.encounters[cancelled.record_id] = cancelled
-        night.encounters[code].extend([corrected, cancelled])
+        sim.day(start + dt.timedelta(days=d), first=d == 0)
+    return sim.state

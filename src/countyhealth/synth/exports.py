@@ -1,5 +1,9 @@
-"""Writes one facility-night as the facility would: its headers, encoding and date spelling,
-its data files first and `manifest.json` last (its presence means the delivery is complete).
+"""Writes one facility-night the way that facility writes it, data files first and
+`manifest.json` last (its presence means the delivery is complete).
+
+CSV facilities: their own headers, encoding and date spelling. HL7 v2 and FHIR facilities:
+see hl7.py and fhir.py; their prescriptions and referrals come as pinyin CSV beside them, as
+hospital information systems commonly export those tables separately.
 """
 
 from __future__ import annotations
@@ -9,82 +13,98 @@ import datetime as dt
 import hashlib
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from countyhealth.ingest.tables import TABLES
-from countyhealth.synth.care import Encounter
 from countyhealth.synth.county import CHINESE, PINYIN, SynthFacility
-from countyhealth.synth.people import Resident
 
 SEX = {"pinyin": {"1": "1", "2": "2"}, "chinese": {"1": "男", "2": "女"},
        "canonical": {"1": "M", "2": "F"}}
 CLASS_ZH = {"outpatient": "门诊", "emergency": "急诊", "inpatient": "住院"}
 
 
-def _when(style: str, t: dt.datetime | None) -> str:
+@dataclass
+class FileOut:
+    name: str
+    format: str
+    kind: str
+    data: bytes
+    records: int
+    encoding: str | None = None
+
+
+def when(style: str, t: Any) -> str:
+    """A date or time as this style of export spells it (strings pass through: defects)."""
     if t is None:
         return "-" if style == "pinyin" else ""
-    if style == "pinyin":
-        return t.strftime("%Y-%m-%d %H:%M:%S")
-    if style == "chinese":
-        return f"{t.year}/{t.month}/{t.day} {t.hour}:{t.minute:02d}"
-    return t.strftime("%Y%m%d%H%M%S")
+    if isinstance(t, str):
+        return t
+    if isinstance(t, dt.datetime):
+        if style == "pinyin":
+            return t.strftime("%Y-%m-%d %H:%M:%S")
+        if style == "chinese":
+            return f"{t.year}/{t.month}/{t.day} {t.hour}:{t.minute:02d}"
+        return t.strftime("%Y%m%d%H%M%S")
+    if isinstance(t, dt.date):
+        if style == "chinese":
+            return f"{t.year}年{t.month}月{t.day}日"
+        return t.strftime("%Y%m%d") if style == "canonical" else t.isoformat()
+    return str(t)
 
 
-def _day(style: str, d: dt.date) -> str:
-    if style == "chinese":
-        return f"{d.year}年{d.month}月{d.day}日"
-    if style == "canonical":
-        return d.strftime("%Y%m%d")
-    return d.isoformat()
+def _cell(style: str, column: str, value: Any) -> str:
+    if type(value) is str:  # the common case first: most cells are text already
+        if column == "sex":
+            return SEX[style].get(value, value)
+        if column == "encounter_class" and style == "chinese":
+            return CLASS_ZH.get(value, value)
+        return value
+    if isinstance(value, float):
+        return f"{value:.2f}" if column in ("total_cost", "fund_paid", "self_paid") \
+            else f"{value:g}"
+    return when(style, value)
 
 
-def _headers(f: SynthFacility, table: str) -> list[str]:
-    mapping = {"pinyin": PINYIN, "chinese": CHINESE}.get(f.style, {}).get(table, {})
-    return [mapping.get(c, c) for c in TABLES[table].columns]
-
-
-def patient_rows(f: SynthFacility, regs: list[tuple[str, Resident, dt.datetime]]) -> list[list]:
-    rows = []
-    for pid, r, when in regs:
-        rows.append([pid, "01", r.id_number, r.name, SEX[f.style][r.sex],
-                     _day(f.style, r.birth_date), r.phone, f"{r.township}{r.village:03d}", "",
-                     _when(f.style, when), "1"])
-    return rows
-
-
-def encounter_rows(f: SynthFacility, encounters: list[Encounter]) -> list[list]:
-    rows = []
-    for e in encounters:
-        cls = CLASS_ZH[e.encounter_class] if f.style == "chinese" else e.encounter_class
-        start = "2026-02-30 25:61" if e.bad_date else _when(f.style, e.start)
-        rows.append([e.record_id, e.patient_id, cls, e.department, start, _when(f.style, e.end),
-                     e.disposition or "", f"{e.total_cost:.2f}", _when(f.style, e.updated),
-                     e.change_flag])
-    return rows
-
-
-def _csv_bytes(header: list[str], rows: list[list], encoding: str) -> bytes:
+def csv_file(f: SynthFacility, table: str, rows: list[dict[str, Any]], encoding: str,
+             style: str | None = None) -> FileOut:
+    style = style or f.style
+    mapping = {"pinyin": PINYIN, "chinese": CHINESE}.get(style, {}).get(table, {})
+    columns = TABLES[table].columns
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(header)
-    w.writerows(rows)
-    return buf.getvalue().encode(encoding)
+    w.writerow([mapping.get(c, c) for c in columns])
+    for row in rows:
+        w.writerow([_cell(style, c, row.get(c)) for c in columns])
+    return FileOut(f"{table}.csv", "csv", table, buf.getvalue().encode(encoding), len(rows),
+                   encoding)
 
 
-def write_delivery(folder: Path, f: SynthFacility, night: dt.date,
-                   tables: dict[str, list[list]]) -> dict[str, int]:
-    """Write the files and then the manifest; returns rows per file."""
+def truncate(out: FileOut) -> FileOut:
+    """Cut the file in the middle of a record; the manifest keeps the full file's figures."""
+    cut = out.data[: max(1, len(out.data) * 2 // 3)]
+    return FileOut(out.name, out.format, out.kind, cut, out.records, out.encoding)
+
+
+def write_delivery(folder: Path, f: SynthFacility, night: dt.date, files: list[FileOut],
+                   late: bool = False, truncated: str | None = None) -> dict[str, int]:
+    """Write the files, then the manifest (named manifest.json.late for a late delivery:
+    rename it to deliver). `truncated` names a file written short of what the manifest says.
+    Returns records per file."""
     folder.mkdir(parents=True, exist_ok=True)
-    files, counts = [], {}
-    for table, rows in tables.items():
-        name = f"{table}.csv"
-        data = _csv_bytes(_headers(f, table), rows, f.encoding)
-        (folder / name).write_bytes(data)
-        files.append({"name": name, "format": "csv", "kind": table, "encoding": f.encoding,
-                      "rows": len(rows), "sha256": hashlib.sha256(data).hexdigest()})
-        counts[name] = len(rows)
-    manifest = {"facility": f.code, "export_date": night.isoformat(), "files": files}
-    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
-                                          encoding="utf-8")
+    entries, counts = [], {}
+    for out in files:
+        written = truncate(out) if out.name == truncated else out
+        (folder / out.name).write_bytes(written.data)
+        entry = {"name": out.name, "format": out.format, "kind": out.kind,
+                 "rows": out.records, "sha256": hashlib.sha256(out.data).hexdigest()}
+        if out.encoding:
+            entry["encoding"] = out.encoding
+        entries.append(entry)
+        counts[out.name] = out.records
+    manifest = {"facility": f.code, "export_date": night.isoformat(), "files": entries}
+    name = "manifest.json.late" if late else "manifest.json"
+    (folder / name).write_text(json.dumps(manifest, ensure_ascii=False, indent=1),
+                               encoding="utf-8")
     return counts
