@@ -11,7 +11,7 @@ export GX_ANALYTICS_ENABLED=False
 export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED=False
 export SCARF_ANALYTICS=false
 
-.PHONY: demo test install lint clean
+.PHONY: demo test install lint clean bench-generate
 
 ## demo: install, start the embedded warehouse, generate a county, run the DAG for each night
 demo: $(STAMP)
@@ -30,6 +30,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip==26.3"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
 	touch $(STAMP)
+
+## bench-generate: one export night of a 1,000,000-resident county (docs/benchmarks.md)
+bench-generate: $(STAMP)
+	rm -rf .chw/bench/county
+	$(BIN)/chw generate --out .chw/bench/county --population 1000000 --days 1
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests dags

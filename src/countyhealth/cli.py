@@ -12,6 +12,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -141,6 +142,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from countyhealth.synth import DefectRates, generate
 
+    started = time.perf_counter()
     with console.status(f"generating a county of {args.population:,} residents, "
                         f"{args.days} nights…"):
         g = generate(Path(args.out), population=args.population, days=args.days,
@@ -148,7 +150,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
                      villages_per_township=args.villages,
                      hospital_format=args.hospital_format,
                      defects=DefectRates.parse(args.defects))
-    console.print(f"[green]✓[/] {g.rows_written} rows, {g.facilities} facilities\n"
+    elapsed = time.perf_counter() - started
+    console.print(f"[green]✓[/] {g.rows_written:,} rows, {g.facilities} facilities in "
+                  f"{elapsed:.1f} s ({g.rows_written / elapsed:,.0f} rows/s)\n"
                   f"  config:  {g.config_path}\n  landing: {g.landing}\n"
                   f"  truth:   {g.out / 'truth.json'}")
     return 0
