@@ -41,6 +41,7 @@ class Facility:
     format: str = "fhir-r4"
     encoding: str = "auto"
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    defaults: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def is_primary_care(self) -> bool:
@@ -113,6 +114,9 @@ def parse_config(data: dict[str, Any], source: Path | None = None) -> CountyConf
         columns = f.get("columns") or {}
         if not isinstance(columns, dict):
             raise ConfigError(f"{where}: columns must be a mapping of table -> column -> header")
+        defaults = f.get("defaults") or {}
+        if not isinstance(defaults, dict):
+            raise ConfigError(f"{where}: defaults must be a mapping of table -> column -> value")
         facilities.append(
             Facility(
                 code=code,
@@ -123,6 +127,8 @@ def parse_config(data: dict[str, Any], source: Path | None = None) -> CountyConf
                 encoding=enc,
                 columns={str(t): {str(k): str(v) for k, v in (m or {}).items()}
                          for t, m in columns.items()},
+                defaults={str(t): {str(k): str(v) for k, v in (m or {}).items()}
+                          for t, m in defaults.items()},
             )
         )
     return CountyConfig(

@@ -47,28 +47,37 @@ class CsvReader:
     def detected_encoding(self) -> str | None:
         return self._encoding
 
-    def _header_map(self, header: list[str], kind: str, facility: Facility) -> list[str | None]:
-        """Map each file header to its canonical column (None = a column we do not keep)."""
+    def _header_map(self, header: list[str], kind: str, facility: Facility
+                    ) -> tuple[list[str | None], dict[str, list[int]]]:
+        """Map each file header to its canonical column (None = a column we do not keep),
+        plus composite columns: a configured value "A+B" joins headers A and B with '|'
+        (for exports whose rows have no single id, e.g. ENCOUNTER+CODE)."""
         table = TABLES[kind]
         configured = facility.columns.get(kind, {})
+        names = [h.strip().lstrip("\ufeff") for h in header]
         by_header = {h.strip(): c for c, h in configured.items()}
+        composite: dict[str, list[int]] = {}
+        for column, spec in configured.items():
+            parts = [p.strip() for p in spec.split("+")]
+            if spec.strip() not in names and len(parts) > 1 and all(p in names for p in parts):
+                composite[column] = [names.index(p) for p in parts]
         mapped: list[str | None] = []
-        for h in header:
-            name = h.strip().lstrip("\ufeff")
+        for name in names:
             if name in by_header:
                 mapped.append(by_header[name])
-            elif name in table.columns:
+            elif name in table.columns and name not in configured:
                 mapped.append(name)
             else:
                 mapped.append(None)
-        missing = [c for c in table.required if c not in mapped]
+        present = set(mapped) | set(composite) | set(facility.defaults.get(kind, {}))
+        missing = [c for c in table.required if c not in present]
         if missing:
             raise FileRejected(
                 "missing_columns",
                 f"{kind}: no column for {', '.join(missing)} (headers: {', '.join(header)}); "
                 f"map them under facilities[{facility.code}].columns.{kind} in the county config",
             )
-        return mapped
+        return mapped, composite
 
     def read(self, path: Path, *, kind: str, facility: Facility) -> Iterator[Item]:
         if kind not in TABLES:
@@ -97,7 +106,8 @@ class CsvReader:
             raise FileRejected("empty_file", "the file has no header line") from exc
         except csv.Error as exc:
             raise FileRejected("bad_header", f"the header line is not CSV: {exc}") from exc
-        columns = self._header_map(header, kind, facility)
+        columns, composite = self._header_map(header, kind, facility)
+        defaults = facility.defaults.get(kind, {})
         width = len(header)
         start = state["line"] + 1
         while True:
@@ -122,7 +132,10 @@ class CsvReader:
                 yield Item(start, kind, None, original, "bad_field_count",
                            f"{len(fields)} fields where the header has {width}")
             else:
-                values = {c: v for c, v in zip(columns, fields, strict=True) if c is not None}
+                values = dict(defaults)
+                values.update((c, v) for c, v in zip(columns, fields, strict=True) if c)
+                for column, idx in composite.items():
+                    values[column] = "|".join(fields[i] for i in idx)
                 yield Item(start, kind, values, original)
             start = state["line"] + 1
         if state["bad"] is not None:

@@ -29,12 +29,13 @@ from countyhealth.ingest.manifest import (
 )
 from countyhealth.ingest.readers import FileRejected, reader_for
 from countyhealth.ingest.rows import check_row
-from countyhealth.ingest.tables import TABLES, warehouse_ddl
+from countyhealth.ingest.spool import Spool
+from countyhealth.ingest.tables import LINEAGE_COLUMNS, TABLES, warehouse_ddl
 
 log = logging.getLogger(__name__)
 
 REJECT_COLUMNS = ("batch_id", "file_id", "facility_code", "export_date", "file_name",
-                  "position", "reason_code", "message", "original")
+                  "position", "target_table", "reason_code", "message", "original")
 
 
 @dataclass
@@ -106,57 +107,59 @@ def _load_file(
 ) -> FileResult:
     result = FileResult(mf.name, mf.kind)
     reader = reader_for(mf.format)
-    table = TABLES.get(mf.kind)
-    if table is None:
+    if mf.format == "csv" and mf.kind not in TABLES:
         raise FileRejected("unknown_kind", f"{mf.name}: kind '{mf.kind}' is not a canonical table")
     file_id = conn.execute(
         "insert into ingest.files (sha256, facility_code, export_date, file_name, kind, format, "
-        "rows_manifest, rows_read, rows_loaded, rows_rejected, batch_id) "
-        "values (%s,%s,%s,%s,%s,%s,%s,0,0,0,%s) returning file_id",
+        "rows_manifest, records_read, rows_read, rows_loaded, rows_rejected, batch_id) "
+        "values (%s,%s,%s,%s,%s,%s,%s,0,0,0,0,%s) returning file_id",
         (sha, facility.code, export_date, mf.name, mf.kind, mf.format, mf.rows, batch_id),
     ).fetchone()[0]
-    cols = ", ".join((*table.columns, "_batch_id", "_file_id", "_facility", "_export_date",
-                      "_position"))
     lineage = (batch_id, file_id, facility.code, export_date)
-    rejects: list[tuple] = []
-    with conn.cursor().copy(f"copy raw.{table.name} ({cols}) from stdin") as copy:
+    spool = Spool()
+    records, last_position = 0, None
+    try:
         for item in reader.read(folder / mf.name, kind=mf.kind, facility=facility):
             result.rows_read += 1
-            row, why = (None, None)
-            if item.values is not None:
+            if item.position != last_position:
+                records, last_position = records + 1, item.position
+            table = TABLES.get(item.table)
+            row, why = None, None
+            if item.values is not None and table is not None:
                 row, why = check_row(table, item.values, export_date)
-            if row is not None:
-                copy.write_row((*row, *lineage, item.position))
+            if row is not None and table is not None:
+                spool.add(f"raw.{table.name}", (*table.columns, *LINEAGE_COLUMNS),
+                          (*row, *lineage, item.position))
                 result.rows_loaded += 1
                 continue
             code = why.code if why else (item.reject_code or "unreadable")
             message = why.message if why else (item.message or "record could not be read")
-            rejects.append((batch_id, file_id, facility.code, export_date, mf.name,
-                            item.position, code, message, item.original))
+            spool.add("ingest.rejected", REJECT_COLUMNS,
+                      (batch_id, file_id, facility.code, export_date, mf.name, item.position,
+                       table.name if table else None, code, message,
+                       _printable(item.original)))
             result.rows_rejected += 1
-            if len(rejects) >= 10_000:
-                _write_rejects(conn, rejects)
-    _write_rejects(conn, rejects)
+        spool.flush(conn)
+    finally:
+        spool.close()
     conn.execute(
-        "update ingest.files set rows_read=%s, rows_loaded=%s, rows_rejected=%s, encoding=%s "
-        "where file_id=%s",
-        (result.rows_read, result.rows_loaded, result.rows_rejected, reader.detected_encoding,
-         file_id),
+        "update ingest.files set records_read=%s, rows_read=%s, rows_loaded=%s, "
+        "rows_rejected=%s, encoding=%s where file_id=%s",
+        (records, result.rows_read, result.rows_loaded, result.rows_rejected,
+         reader.detected_encoding, file_id),
     )
-    if result.rows_read != mf.rows:
+    if records != mf.rows:
         raise DeliveryHeld(
-            f"{mf.name}: the manifest says {mf.rows} records, the file holds {result.rows_read}"
-        )
+            f"{mf.name}: the manifest says {mf.rows} records, the file holds {records}")
     return result
 
 
-def _write_rejects(conn: psycopg.Connection, rejects: list[tuple]) -> None:
-    if not rejects:
-        return
-    with conn.cursor().copy(f"copy ingest.rejected ({', '.join(REJECT_COLUMNS)}) from stdin") as c:
-        for r in rejects:
-            c.write_row(r)
-    rejects.clear()
+def _printable(text: str | None) -> str | None:
+    """Original text for the quarantine: NUL bytes cannot be stored in text, and one huge
+    line should not become one huge row."""
+    if text is None:
+        return None
+    return text.replace("\x00", "\\0")[:100_000]
 
 
 def _record_delivery(conn: psycopg.Connection, d: DeliveryResult, export_date: dt.date,

@@ -51,8 +51,10 @@ class Reader(Protocol):
 
 def reader_for(fmt: str) -> Reader:
     from countyhealth.ingest.csv_reader import CsvReader
+    from countyhealth.ingest.fhir_reader import FhirReader
+    from countyhealth.ingest.hl7_reader import Hl7Reader
 
-    readers: dict[str, type] = {"csv": CsvReader}
+    readers: dict[str, type] = {"csv": CsvReader, "hl7v2": Hl7Reader, "fhir-r4": FhirReader}
     if fmt not in readers:
         raise FileRejected("unsupported_format", f"no reader for format '{fmt}' yet")
     return readers[fmt]()

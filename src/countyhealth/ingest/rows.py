@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from countyhealth.ingest.tables import CanonicalTable
 
@@ -17,6 +18,8 @@ _DATE = re.compile(
     r"^\s*(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?"
     r"(?:[ T]?(\d{1,2})[:时]?(\d{2})(?:[:分]?(\d{2})(?:\.\d+)?秒?)?)?\s*$"
 )
+_ZONE = re.compile(r"[+-]\d{2}:?\d{2}$")
+LOCAL = ZoneInfo("Asia/Shanghai")
 _EMPTY = {"", "-", "null", "NULL", "None"}
 CHANGE_FLAGS = {"1", "2", "3"}
 
@@ -28,7 +31,14 @@ class Rejection:
 
 
 def parse_when(text: str) -> dt.datetime | None:
-    """Parse the date/time spellings facilities use; None when it is not a real moment."""
+    """Parse the date/time spellings facilities use; None when it is not a real moment.
+    ISO times with a zone (2023-01-27T16:17:47Z, ...+08:00) become county local time."""
+    if "T" in text and (text.endswith("Z") or _ZONE.search(text)):
+        try:
+            moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return moment.astimezone(LOCAL).replace(tzinfo=None)
     m = _DATE.match(text)
     if not m:
         return None

@@ -166,7 +166,8 @@ create table if not exists ingest.files (
     format text not null,
     encoding text,
     rows_manifest bigint not null,
-    rows_read bigint not null,
+    records_read bigint not null default 0,  -- records (lines, messages, resources): vs manifest
+    rows_read bigint not null,                -- canonical rows the reader produced from them
     rows_loaded bigint not null,
     rows_rejected bigint not null,
     batch_id bigint not null references ingest.runs,
@@ -182,12 +183,15 @@ create table if not exists ingest.rejected (
     export_date date not null,
     file_name text not null,
     position bigint not null,
+    target_table text,                 -- the canonical table the record was meant for
     reason_code text not null,
     message text not null,
     original text,
     rejected_at timestamptz not null default now()
 );
 create index if not exists rejected_by_night on ingest.rejected (export_date, facility_code);
+alter table ingest.files add column if not exists records_read bigint not null default 0;
+alter table ingest.rejected add column if not exists target_table text;
 
 create table if not exists ingest.publications (
     publication_id bigserial primary key,

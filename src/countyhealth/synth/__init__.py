@@ -52,15 +52,16 @@ def facility_files(f: SynthFacility, night: dt.date, tables: dict[str, list[dict
     return [csv_file(f, t, rows, encoding) for t, rows in tables.items() if rows]
 
 
-def _file_defect_targets(facilities: list[SynthFacility], defects: DefectRates
-                         ) -> tuple[set[str], set[str]]:
+def _file_defect_targets(facilities: list[SynthFacility], defects: DefectRates,
+                         last_night: dict[str, dict[str, list]]) -> tuple[set[str], set[str]]:
     """Which facilities' last night is late, and which one's file is truncated: village
-    clinics from the end of the list, so the hospitals and centres always deliver."""
+    clinics from the end of the list (so the hospitals and centres always deliver); a
+    truncated file needs a clinic that has something to send that night."""
     villages = [f.code for f in facilities if f.level == "village_clinic"][::-1]
     late = set(villages[: defects.late_deliveries])
-    rest = villages[defects.late_deliveries:]
-    truncated = set(rest[: defects.truncated_files])
-    return late, truncated
+    busy = [v for v in villages[defects.late_deliveries:]
+            if any(last_night.get(v, {}).values())]
+    return late, set(busy[: defects.truncated_files])
 
 
 def generate(out: Path, population: int = 1000, days: int = 2,
@@ -80,7 +81,7 @@ def generate(out: Path, population: int = 1000, days: int = 2,
     residents = make_residents(population, townships, villages_per_township, seed)
     state = simulate(residents, facilities, start, days, seed, defects)
     enc_rng = random.Random(seed * 31 + 7)
-    late, truncated_at = _file_defect_targets(facilities, defects)
+    late, truncated_at = _file_defect_targets(facilities, defects, state.nights[-1].rows)
     patients: dict[str, dict] = {}
     rows: dict[str, dict[str, dict[str, int]]] = {}
     held: list[dict[str, str]] = []

@@ -142,8 +142,9 @@ def county_config(facilities: list[SynthFacility], population: int) -> dict[str,
     """The YAML mapping a county would write for these facilities (DESIGN.md's shape)."""
     entries = []
     for f in facilities:
+        # HL7 v2 hospitals send prescriptions and referrals as pinyin CSV beside the messages
         columns = {"pinyin": PINYIN, "chinese": CHINESE}.get(f.style, {}) \
-            if f.format == "csv" else {}
+            if f.format in ("csv", "hl7v2") else {}
         entries.append({
             "code": f.code,
             "name": f.name,
