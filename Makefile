@@ -11,7 +11,7 @@ export GX_ANALYTICS_ENABLED=False
 export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED=False
 export SCARF_ANALYTICS=false
 
-.PHONY: demo test install lint clean bench-generate
+.PHONY: demo test install lint clean bench-generate bench-ingest
 
 ## demo: install, start the embedded warehouse, generate a county, run the DAG for each night
 demo: $(STAMP)
@@ -36,8 +36,12 @@ bench-generate: $(STAMP)
 	rm -rf .chw/bench/county
 	$(BIN)/chw generate --out .chw/bench/county --population 1000000 --days 1
 
+## bench-ingest: rows/s per format next to raw COPY and pandas to_sql (docs/benchmarks.md)
+bench-ingest: $(STAMP)
+	$(BIN)/python benchmarks/bench_ingest.py
+
 lint: $(STAMP)
-	$(BIN)/ruff check src tests dags
+	$(BIN)/ruff check src tests dags benchmarks
 
 clean:
 	-$(BIN)/chw db stop

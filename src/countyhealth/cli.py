@@ -22,9 +22,9 @@ from countyhealth.runtime import apply_no_telemetry
 
 console = Console() if sys.stdout.isatty() else Console(width=120)
 
-# the demo's county: small, and CSV-only until the HL7 v2 and FHIR readers land (issue 4)
+# the demo's county: small, but every format (HL7 v2, FHIR R4, GBK CSV) and every defect
 DEMO = {"population": 5000, "days": 2, "start": "2026-03-01", "seed": 42, "townships": 2,
-        "villages_per_township": 2, "hospital_format": "csv"}
+        "villages_per_township": 2, "hospital_format": "native"}
 
 
 def _date(text: str) -> dt.date:
@@ -165,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="generate a small county and run the real DAG for each "
                        "night on the embedded warehouse",
-                       description="Generate a synthetic county (5,000 residents, 9 facilities, "
+                       description="Generate a synthetic county (5,000 residents, 11 facilities, "
                        "2 nights) under .chw/demo and run county_health_nightly for each night.")
     d.add_argument("--rerun", action="store_true", help="run nights already published again")
     d.set_defaults(func=cmd_demo)

@@ -25,6 +25,7 @@ from countyhealth.ingest.manifest import (
     Manifest,
     ManifestFile,
     read_manifest,
+    sha256_of,
     verify_checksums,
 )
 from countyhealth.ingest.readers import FileRejected, reader_for
@@ -136,9 +137,12 @@ def _load_file(
             message = why.message if why else (item.message or "record could not be read")
             spool.add("ingest.rejected", REJECT_COLUMNS,
                       (batch_id, file_id, facility.code, export_date, mf.name, item.position,
-                       table.name if table else None, code, message,
+                       table.name if table else None, code, _printable(message),
                        _printable(item.original)))
             result.rows_rejected += 1
+        if sha256_of(folder / mf.name) != sha:
+            raise DeliveryHeld(f"{mf.name} changed while it was being read: the delivery is "
+                               "held until it is stable (its manifest's sha256 must match)")
         spool.flush(conn)
     finally:
         spool.close()
@@ -171,7 +175,7 @@ def _record_delivery(conn: psycopg.Connection, d: DeliveryResult, export_date: d
             "status = case when excluded.status = 'nothing_new' and ingest.deliveries.status = "
             "'loaded' then 'loaded' else excluded.status end, reason = excluded.reason, "
             "batch_id = excluded.batch_id, checked_at = now()",
-            (d.facility, export_date, d.status, d.reason, batch_id),
+            (d.facility, export_date, d.status, _printable(d.reason), batch_id),
         )
 
 

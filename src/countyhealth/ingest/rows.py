@@ -56,8 +56,11 @@ def check_row(
     clean: dict[str, str | None] = {}
     for col in table.columns:
         v = values.get(col)
-        v = v.strip() if isinstance(v, str) else v
+        v = v.strip() if isinstance(v, str) else (None if v is None else str(v))
         clean[col] = None if v is None or v in _EMPTY else v
+    if any(v is not None and "\x00" in v for v in clean.values()):
+        return None, Rejection("nul_byte", "a field holds a NUL byte (binary data in a text "
+                                           "export)")
     for col in table.required:
         if clean[col] is None:
             return None, Rejection("missing_required", f"required field '{col}' is empty")
