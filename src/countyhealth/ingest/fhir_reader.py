@@ -9,17 +9,15 @@ read whole (bounded by MAX_BUNDLE). Times are turned into the county's local tim
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from countyhealth.config import Facility
 from countyhealth.ingest.readers import FileRejected, Item
+from countyhealth.ingest.rows import parse_when
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 ID_CARD_SYSTEMS = ("urn:oid:2.16.156.10011.1.3",)
 MAX_LINE = 16 << 20  # one resource above 16 MiB is not a resource
 MAX_BUNDLE = 512 << 20
@@ -33,13 +31,8 @@ def local_time(value: Any) -> str | None:
         return None
     if len(value) <= 10:
         return value
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(LOCAL).replace(tzinfo=None)
-    return moment.isoformat(sep=" ")
+    moment = parse_when(value)
+    return moment.isoformat(sep=" ") if moment else value
 
 
 def _ref(value: Any) -> str | None:
