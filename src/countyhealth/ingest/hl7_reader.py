@@ -83,13 +83,12 @@ def _messages(path: Path) -> Iterator[tuple[int, str | None, str]]:
 
 def _f(msg: Any, segment: str, field: int, comp: int = 1, rep: int = 1, seg_no: int = 1
        ) -> str | None:
-    """One component of one field of one segment (1-based, as HL7 counts), unescaped."""
+    """One component of one field of one segment (1-based, as HL7 counts); python-hl7's
+    extract_field already undoes the escapes (\\F\\, \\S\\, \\E\\, ...)."""
     try:
         text = str(msg.extract_field(segment, seg_no, field, rep, comp)).strip()
     except (KeyError, IndexError):
         return None
-    if text and "\\" in text:
-        text = msg.unescape(text)
     return text or None
 
 
