@@ -108,6 +108,7 @@ class CsvReader:
             raise FileRejected("bad_header", f"the header line is not CSV: {exc}") from exc
         columns, composite = self._header_map(header, kind, facility)
         defaults = facility.defaults.get(kind, {})
+        keep = [(i, c) for i, c in enumerate(columns) if c]
         width = len(header)
         start = state["line"] + 1
         while True:
@@ -132,8 +133,9 @@ class CsvReader:
                 yield Item(start, kind, None, original, "bad_field_count",
                            f"{len(fields)} fields where the header has {width}")
             else:
-                values = dict(defaults)
-                values.update((c, v) for c, v in zip(columns, fields, strict=True) if c)
+                values = {c: fields[i] for i, c in keep}
+                if defaults:
+                    values = {**defaults, **values}
                 for column, idx in composite.items():
                     values[column] = "|".join(fields[i] for i in idx)
                 yield Item(start, kind, values, original)

@@ -8,6 +8,7 @@ A date after the export night is impossible for a nightly export and is quaranti
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -49,37 +50,66 @@ def parse_when(text: str) -> dt.datetime | None:
         return None
 
 
+@functools.lru_cache(maxsize=65536)
+def _normalised(raw: str, as_date: bool) -> tuple[dt.datetime, str] | None:
+    """parse_when + the ISO text we store, cached: exports repeat the same times a lot."""
+    when = parse_when(raw)
+    if when is None:
+        return None
+    return when, (when.date().isoformat() if as_date else when.isoformat(sep=" "))
+
+
+@functools.lru_cache(maxsize=64)
+def _plan(table: CanonicalTable) -> tuple[tuple[int, str, bool, bool], ...]:
+    """(index, column, is a date (not a time), may lie in the future) per date column."""
+    return tuple((table.columns.index(c), c, c in table.dates, c in table.future_allowed)
+                 for c in (*table.dates, *table.timestamps))
+
+
 def check_row(
     table: CanonicalTable, values: dict[str, str | None], export_date: dt.date
 ) -> tuple[tuple[str | None, ...] | None, Rejection | None]:
-    """Return the row as a tuple in canonical column order, or the reason it is rejected."""
-    clean: dict[str, str | None] = {}
+    """Return the row as a list in canonical column order, or the reason it is rejected.
+    The hot path of ingest: written for speed (one pass, cached date parsing)."""
+    clean: list[str | None] = []
     for col in table.columns:
         v = values.get(col)
-        v = v.strip() if isinstance(v, str) else (None if v is None else str(v))
-        clean[col] = None if v is None or v in _EMPTY else v
-    if any(v is not None and "\x00" in v for v in clean.values()):
-        return None, Rejection("nul_byte", "a field holds a NUL byte (binary data in a text "
-                                           "export)")
+        if v is not None:
+            if type(v) is not str:
+                v = str(v)
+            v = v.strip()
+            if v in _EMPTY:
+                v = None
+            elif "\x00" in v:
+                return None, Rejection("nul_byte", "a field holds a NUL byte (binary data in "
+                                                   "a text export)")
+        clean.append(v)
+    row = dict(zip(table.columns, clean, strict=True))
     for col in table.required:
-        if clean[col] is None:
+        if row[col] is None:
             return None, Rejection("missing_required", f"required field '{col}' is empty")
-    if clean["change_flag"] not in CHANGE_FLAGS:
+    if row["change_flag"] not in CHANGE_FLAGS:
         return None, Rejection(
             "bad_change_flag",
-            f"change flag '{clean['change_flag']}' is not 1 (new), 2 (modified) or 3 (cancelled)",
+            f"change flag '{row['change_flag']}' is not 1 (new), 2 (modified) or 3 (cancelled)",
         )
-    latest = dt.datetime.combine(export_date + dt.timedelta(days=1), dt.time(23, 59, 59))
-    for col in (*table.dates, *table.timestamps):
-        raw = clean[col]
+    latest = _latest(export_date)
+    for index, col, as_date, future_ok in _plan(table):
+        raw = clean[index]
         if raw is None:
             continue
-        when = parse_when(raw)
-        if when is None:
+        parsed = _normalised(raw, as_date)
+        if parsed is None:
             return None, Rejection("bad_date", f"{col} '{raw}' is not a date we can read")
-        if when > latest and col not in table.future_allowed:
+        if parsed[0] > latest and not future_ok:
             return None, Rejection(
-                "future_date", f"{col} {when:%Y-%m-%d} is after the export night {export_date}"
-            )
-        clean[col] = when.date().isoformat() if col in table.dates else when.isoformat(sep=" ")
-    return tuple(clean[c] for c in table.columns), None
+                "future_date", f"{col} {parsed[0]:%Y-%m-%d} is after the export night "
+                               f"{export_date}")
+        clean[index] = parsed[1]
+    return tuple(clean), None
+
+
+@functools.lru_cache(maxsize=64)
+def _latest(export_date: dt.date) -> dt.datetime:
+    """The last moment a nightly export may mention: the end of the day after the night."""
+    return dt.datetime.combine(export_date + dt.timedelta(days=1), dt.time(23, 59, 59))
