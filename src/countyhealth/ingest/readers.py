@@ -8,9 +8,8 @@ original text. Readers never touch the database; the loader does that, once, for
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from countyhealth.config import Facility
 
@@ -24,9 +23,9 @@ class FileRejected(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
-class Item:
-    """One record of a file: `values` for a usable row, else `reject_code` + `message`."""
+class Item(NamedTuple):
+    """One record of a file: `values` for a usable row, else `reject_code` + `message`.
+    (A NamedTuple: readers make one per row, so it must be cheap.)"""
 
     position: int  # line, message or resource index in the file (1-based)
     table: str
