@@ -63,9 +63,10 @@ def _run_one(export_date: dt.date, config: Path, landing: Path, wait: float = 0)
 
 
 def _show_results() -> None:
-    from countyhealth.report import indicator_table, levels_table
+    from countyhealth.report import indicator_table, ingest_table, levels_table
     from countyhealth.warehouse import database_url, pg_bin_dir
 
+    console.print(ingest_table())
     console.print(indicator_table())
     console.print(levels_table())
     url = database_url()

@@ -25,10 +25,22 @@ from quality.visits_by_level_daily
 order by visit_date, facility_level
 """
 
-INGEST_SQL = """
-select f.export_date, f.facility_code, sum(f.rows_loaded), sum(f.rows_rejected)
-from ingest.files f
-group by 1, 2 order by 1, 2
+DELIVERIES_SQL = """
+select d.export_date,
+       count(*) filter (where d.status in ('loaded', 'nothing_new', 'empty')) as delivered,
+       string_agg(d.facility_code || ' (' || d.status || ')', ', ' order by d.facility_code)
+           filter (where d.status in ('held', 'missing')) as not_delivered,
+       coalesce((select sum(f.rows_loaded) from ingest.files f
+                 where f.export_date = d.export_date), 0) as rows_loaded,
+       coalesce((select count(*) from ingest.rejected r
+                 where r.export_date = d.export_date), 0) as rows_quarantined
+from ingest.deliveries d
+group by d.export_date
+order by d.export_date
+"""
+
+REASONS_SQL = """
+select reason_code, count(*) from ingest.rejected group by 1 order by 2 desc, 1
 """
 
 
@@ -66,12 +78,30 @@ def levels_table(url: str | None = None) -> Table:
     return table
 
 
+def ingest_table(url: str | None = None) -> Table:
+    """What arrived each night: deliveries, what is missing or held, rows and quarantine."""
+    table = Table(title="Deliveries (ingest.deliveries, ingest.files, ingest.rejected)")
+    for col in ("night", "delivered", "missing or held", "rows loaded", "quarantined"):
+        table.add_column(col)
+    with connect(url or database_url()) as conn:
+        if not _schema_exists(conn, "ingest"):
+            return table
+        for night, ok, missing, loaded, rejected in conn.execute(DELIVERIES_SQL).fetchall():
+            table.add_row(night.isoformat(), str(ok), missing or "-", f"{loaded:,}",
+                          f"{rejected:,}")
+        reasons = conn.execute(REASONS_SQL).fetchall()
+    if reasons:
+        table.caption = "quarantine reasons: " + ", ".join(f"{r} {n}" for r, n in reasons)
+    return table
+
+
 def write_text_report(export_date: dt.date) -> Path:
     """A plain-text report of the published night (the HTML report grows from this)."""
     out = settings().reports_dir
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"report-{export_date.isoformat()}.txt"
     console = Console(record=True, width=110, file=io.StringIO())
+    console.print(ingest_table())
     console.print(indicator_table())
     console.print(levels_table())
     path.write_text(console.export_text(), encoding="utf-8")
