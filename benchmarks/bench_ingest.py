@@ -87,6 +87,16 @@ def main() -> None:
     rows, ours = timed_ingest(url2, cfg2, landing, {"PH01ONLY"})
     results.append(("ingest csv, registry file only", rows, ours))
 
+    # memory: Python's peak allocation while ingesting the same file again (fresh database)
+    import tracemalloc
+
+    url3 = fresh_database(database_url(), "chw_bench_ingest3")
+    tracemalloc.start()
+    timed_ingest(url3, cfg2, landing, {"PH01ONLY"})
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    size = (only / "patients.csv").stat().st_size
+
     with psycopg.connect(url2) as conn:
         buf = io.BytesIO()
         with conn.cursor().copy("copy raw.patients to stdout with (format csv)") as copy:
@@ -125,6 +135,8 @@ def main() -> None:
         print(f"{what:<{width}}  {n:>9,}  {secs:>8.2f}  {n / secs:>10,.0f}")
     print(f"\ncsv ingest / raw COPY: {raw_copy / ours:.0%} of COPY's speed; "
           f"vs to_sql: {to_sql / ours:.1f}x faster")
+    print(f"peak Python memory while ingesting the {size / 1e6:.1f} MB registry file: "
+          f"{peak / 1e6:.1f} MB (spools above 8 MiB go to disk)")
 
 
 if __name__ == "__main__":
