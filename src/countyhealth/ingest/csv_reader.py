@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from countyhealth.config import Facility
@@ -18,6 +18,19 @@ from countyhealth.ingest.readers import FileRejected, Item
 from countyhealth.ingest.tables import TABLES
 
 _CHUNK = 1 << 20
+
+
+def _decodes(path: Path, codec: str) -> bool:
+    """True when the whole file decodes strictly in `codec` (streamed, memory flat)."""
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
 
 
 def detect_encoding(path: Path) -> str:
@@ -86,7 +99,14 @@ class CsvReader:
         self._encoding = enc
         codec = "utf-8-sig" if enc == "utf-8" else enc  # a stray BOM is not part of a header
 
-        state = {"line": 0, "bad": None}
+        if (enc == "utf-8" and facility.encoding == "auto") or _decodes(path, codec):
+            # the whole file decodes: let the C codec and csv module stream it
+            with path.open(encoding=codec, newline="") as text:
+                reader = csv.reader(text, strict=False)
+                yield from self._records(reader, lambda: reader.line_num, None, kind,
+                                         facility)
+            return
+        state: dict = {"line": 0, "bad": None}
 
         def lines() -> Iterator[str]:
             with path.open("rb") as fh:
@@ -99,7 +119,14 @@ class CsvReader:
                         continue
                     yield text
 
-        rows = csv.reader(lines(), strict=False)
+        yield from self._records(csv.reader(lines(), strict=False), lambda: state["line"],
+                                 state, kind, facility)
+
+    def _records(self, rows, line: Callable[[], int], state: dict | None, kind: str,
+                 facility: Facility) -> Iterator[Item]:
+        """Items from a csv reader; `line()` is the last physical line read; `state["bad"]`
+        (line-by-line decoding only) holds a line that did not decode."""
+        state = state if state is not None else {"bad": None}
         try:
             header = next(rows)
         except StopIteration as exc:
@@ -110,7 +137,7 @@ class CsvReader:
         defaults = facility.defaults.get(kind, {})
         keep = [(i, c) for i, c in enumerate(columns) if c]
         width = len(header)
-        start = state["line"] + 1
+        start = line() + 1
         while True:
             try:
                 fields = next(rows)
@@ -118,7 +145,7 @@ class CsvReader:
                 break
             except csv.Error as exc:
                 yield Item(start, kind, None, "", "bad_csv", f"not readable as CSV: {exc}")
-                start = state["line"] + 1
+                start = line() + 1
                 continue
             if state["bad"] is not None:
                 line_no, raw, exc = state["bad"]
@@ -127,7 +154,7 @@ class CsvReader:
                            "bad_encoding", f"line is not valid {self._encoding}: {exc.reason}")
             original = ",".join(fields)
             if not fields or all(not f.strip() for f in fields):
-                start = state["line"] + 1
+                start = line() + 1
                 continue  # blank lines are not records
             if len(fields) != width:
                 yield Item(start, kind, None, original, "bad_field_count",
@@ -139,7 +166,7 @@ class CsvReader:
                 for column, idx in composite.items():
                     values[column] = "|".join(fields[i] for i in idx)
                 yield Item(start, kind, values, original)
-            start = state["line"] + 1
+            start = line() + 1
         if state["bad"] is not None:
             line_no, raw, exc = state["bad"]
             yield Item(line_no, kind, None, raw.decode(self._encoding, "replace"),
