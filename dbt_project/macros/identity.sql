@@ -5,7 +5,8 @@
 (
   case
     when {{ col }} ~ '^[0-9]{17}[0-9X]$' then
-      to_char(to_date(substr({{ col }}, 7, 8), 'YYYYMMDD'), 'YYYYMMDD') = substr({{ col }}, 7, 8)
+      {{ _gb11643_birth_ok("substr(" ~ col ~ ", 7, 4)", "substr(" ~ col ~ ", 11, 2)",
+                           "substr(" ~ col ~ ", 13, 2)") }}
       and substr({{ col }}, 18, 1) = substr('10X98765432', (
         (  substr({{ col }}, 1, 1)::int * 7 + substr({{ col }}, 2, 1)::int * 9
          + substr({{ col }}, 3, 1)::int * 10 + substr({{ col }}, 4, 1)::int * 5
@@ -17,11 +18,26 @@
          + substr({{ col }}, 15, 1)::int * 8 + substr({{ col }}, 16, 1)::int * 4
          + substr({{ col }}, 17, 1)::int * 2) % 11) + 1, 1)
     when {{ col }} ~ '^[0-9]{15}$' then
-      to_char(to_date('19' || substr({{ col }}, 7, 6), 'YYYYMMDD'), 'YYYYMMDD')
-        = '19' || substr({{ col }}, 7, 6)
+      {{ _gb11643_birth_ok("'19' || substr(" ~ col ~ ", 7, 2)", "substr(" ~ col ~ ", 9, 2)",
+                           "substr(" ~ col ~ ", 11, 2)") }}
     else false
   end
 )
+{%- endmacro %}
+
+{#- A real birth day, not in the future, from 1880 on; never raises on impossible dates
+    (to_date would, failing the whole model on one bad ID): nested CASEs guard make_date. -#}
+{% macro _gb11643_birth_ok(y, m, d) -%}
+(case
+   when ({{ m }})::int between 1 and 12 and ({{ y }})::int between 1880 and 9999 then
+     case
+       when ({{ d }})::int between 1 and extract(day from (make_date(({{ y }})::int,
+            ({{ m }})::int, 1) + interval '1 month' - interval '1 day'))::int
+         then make_date(({{ y }})::int, ({{ m }})::int, ({{ d }})::int) <= current_date
+       else false
+     end
+   else false
+ end)
 {%- endmacro %}
 
 {#- The pseudonymous person key analysts see: a keyed hash, never the ID number itself. The
