@@ -12,16 +12,15 @@ binomial approximation and residents sampled, so a day costs O(events), not O(re
 from __future__ import annotations
 
 import datetime as dt
-import math
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Any
 
 from countyhealth.synth import codes
 from countyhealth.synth.county import SynthFacility
 from countyhealth.synth.defects import DefectRates
 from countyhealth.synth.people import Resident, corrupt_check_character
+from countyhealth.synth.state import CareState, Encounter, Night, Row, approx_binomial
 
 # events per resident per day: (name, level, class, rate)
 EVENTS = (
@@ -39,61 +38,6 @@ DEATH_RATE = 0.007 / 365  # crude mortality 7 per 1,000 a year, mostly the elder
 FOLLOWUP_RATE = 4.5 / 365  # managed chronic patients: about four follow-ups a year
 NEW_CONTRACT_RATE = 0.05 / 365
 DEATH_DISPOSITION = "5"  # LYFS 5 = death
-Row = dict[str, Any]
-
-
-def approx_binomial(rng: random.Random, n: int, p: float) -> int:
-    """A binomial draw, normal-approximated for large n (Python 3.11 has no binomialvariate)."""
-    if n * p < 30:
-        # Poisson by inversion: exact enough for small expectations
-        k, t, limit = 0, rng.random(), math.exp(-n * p)
-        while t > limit:
-            k += 1
-            t *= rng.random()
-        return min(k, n)
-    return max(0, min(n, round(rng.gauss(n * p, math.sqrt(n * p * (1 - p))))))
-
-
-@dataclass
-class Encounter:
-    """What the generator knows of one encounter (its current version)."""
-
-    record_id: str
-    facility: str
-    level: str
-    resident: int
-    encounter_class: str
-    start: dt.datetime
-    end: dt.datetime | None = None
-    cancelled: bool = False
-    quarantined: bool = False  # sent with an unreadable or future start time
-    in_county: bool = True
-
-
-@dataclass
-class Night:
-    date: dt.date
-    rows: dict[str, dict[str, list[Row]]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(list)))
-    defects: dict[str, dict[str, dict[str, int]]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(int))))
-
-    def add(self, facility: str, table: str, row: Row) -> None:
-        self.rows[facility][table].append(row)
-
-    def defect(self, facility: str, table: str, kind: str) -> None:
-        self.defects[facility][table][kind] += 1
-
-
-@dataclass
-class CareState:
-    encounters: dict[str, Encounter] = field(default_factory=dict)
-    local_ids: dict[tuple[str, int], str] = field(default_factory=dict)
-    nights: list[Night] = field(default_factory=list)
-    snapshots: dict[dt.date, dict[str, Encounter]] = field(default_factory=dict)
-    settlements: list[Row] = field(default_factory=list)
-    followups: int = 0
-    deaths: int = 0
 
 
 class Simulation:

@@ -12,9 +12,9 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from countyhealth.synth.care import CareState, Encounter
 from countyhealth.synth.county import SynthFacility
 from countyhealth.synth.people import Resident
+from countyhealth.synth.state import CareState, Encounter
 
 PRIMARY = ("township_center", "village_clinic")
 
