@@ -217,11 +217,11 @@ class FhirReader:
             yield n, res, original, None if isinstance(res, dict) else "entry without resource"
 
     def read(self, path: Path, *, kind: str, facility: Facility) -> Iterator[Item]:
-        stamp = None
+        # resources without meta.lastUpdated count as changed on the export night, which the
+        # delivery folder (landing/<facility>/<YYYY-MM-DD>/) names
+        night = path.parent.name
+        stamp = f"{night} 00:00:00" if len(night) == 10 else "1970-01-01 00:00:00"
         for position, res, original, error in self._resources(path, kind):
-            if stamp is None:
-                stamp = f"{path.parent.name} 00:00:00" if len(path.parent.name) == 10 \
-                    else "1970-01-01 00:00:00"
             if error or not isinstance(res, dict):
                 yield Item(position, "resources", None, original, "fhir_unreadable",
                            error or "not a JSON object")

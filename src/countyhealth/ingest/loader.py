@@ -125,10 +125,9 @@ def _load_file(
             if item.position != last_position:
                 records, last_position = records + 1, item.position
             table = TABLES.get(item.table)
-            row, why = None, None
-            if item.values is not None and table is not None:
-                row, why = check_row(table, item.values, export_date)
-            if row is not None and table is not None:
+            row, why = (check_row(table, item.values, export_date)
+                        if table is not None and item.values is not None else (None, None))
+            if row is not None:
                 spool.add(f"raw.{table.name}", (*table.columns, *LINEAGE_COLUMNS),
                           (*row, *lineage, item.position))
                 result.rows_loaded += 1

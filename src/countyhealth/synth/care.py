@@ -12,6 +12,7 @@ binomial approximation and residents sampled, so a day costs O(events), not O(re
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from collections import defaultdict
 from typing import Any
@@ -20,7 +21,7 @@ from countyhealth.synth import codes
 from countyhealth.synth.county import SynthFacility
 from countyhealth.synth.defects import DefectRates
 from countyhealth.synth.people import Resident, corrupt_check_character
-from countyhealth.synth.state import CareState, Encounter, Night, Row, approx_binomial
+from countyhealth.synth.state import CareState, Encounter, Night, Row
 
 # events per resident per day: (name, level, class, rate)
 EVENTS = (
@@ -38,6 +39,18 @@ DEATH_RATE = 0.007 / 365  # crude mortality 7 per 1,000 a year, mostly the elder
 FOLLOWUP_RATE = 4.5 / 365  # managed chronic patients: about four follow-ups a year
 NEW_CONTRACT_RATE = 0.05 / 365
 DEATH_DISPOSITION = "5"  # LYFS 5 = death
+
+
+def approx_binomial(rng: random.Random, n: int, p: float) -> int:
+    """A binomial draw, normal-approximated for large n (Python 3.11 has no binomialvariate)."""
+    if n * p < 30:
+        # Poisson by inversion: exact enough for small expectations
+        k, t, limit = 0, rng.random(), math.exp(-n * p)
+        while t > limit:
+            k += 1
+            t *= rng.random()
+        return min(k, n)
+    return max(0, min(n, round(rng.gauss(n * p, math.sqrt(n * p * (1 - p))))))
 
 
 class Simulation:
@@ -61,6 +74,7 @@ class Simulation:
                 self.villages[f.township].append(f)
         self.hospital = {f.level: f for f in facilities
                          if f.level in ("county_hospital", "tcm_hospital", "mch_hospital")}
+        self.chronic = [r for r in residents if r.hypertension or r.diabetes]
         self.insurance = next(f for f in facilities if f.level == "insurance")
         self.public_health = next(f for f in facilities if f.level == "public_health")
 
@@ -361,7 +375,7 @@ class Simulation:
 
     def _followups(self, night: Night) -> None:
         rng = self.rng
-        managed = [r for r in self._chronic() if r.contract_signed and not r.died]
+        managed = [r for r in self.chronic if r.contract_signed and not r.died]
         for r in rng.sample(managed, approx_binomial(rng, len(managed), FOLLOWUP_RATE)):
             when = self._stamp(night.date)
             controlled = rng.random() < 0.6
@@ -380,11 +394,6 @@ class Simulation:
                     "id_number": r.id_number, "disease": disease, "followup_date": when.date(),
                     "sbp": sbp, "dbp": dbp, "fasting_glucose": glucose,
                     "managing_facility": village.code, "updated_at": when, "change_flag": "1"})
-
-    def _chronic(self) -> list[Resident]:
-        if not hasattr(self, "_chronic_cache"):
-            self._chronic_cache = [r for r in self.residents if r.hypertension or r.diabetes]
-        return self._chronic_cache
 
     def _amend_earlier(self, night: Night) -> None:
         """Each clinical facility re-sends one earlier visit corrected (flag 2) and cancels one

@@ -4,25 +4,11 @@ injected defects, and the whole state truth.json is computed from."""
 from __future__ import annotations
 
 import datetime as dt
-import math
-import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 Row = dict[str, Any]
-
-
-def approx_binomial(rng: random.Random, n: int, p: float) -> int:
-    """A binomial draw, normal-approximated for large n (Python 3.11 has no binomialvariate)."""
-    if n * p < 30:
-        # Poisson by inversion: exact enough for small expectations
-        k, t, limit = 0, rng.random(), math.exp(-n * p)
-        while t > limit:
-            k += 1
-            t *= rng.random()
-        return min(k, n)
-    return max(0, min(n, round(rng.gauss(n * p, math.sqrt(n * p * (1 - p))))))
 
 
 @dataclass
