@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from countyhealth.config import parse_config
-from countyhealth.ingest import ingest_night, loader
+from countyhealth.ingest import csv_copy, ingest_night, loader
 
 NIGHT = dt.date(2026, 3, 1)
 HEADER = "record_id,patient_id,encounter_class,start_time,updated_at,change_flag\n"
@@ -104,7 +104,7 @@ def test_deeply_nested_json(tmp_path: Path, fresh_db):
     assert reasons == {"fhir_unreadable": 1}
 
 
-def test_a_file_that_changes_while_being_read(tmp_path: Path, fresh_db, monkeypatch):
+def test_a_file_that_changes_while_being_read_row_path(tmp_path: Path, fresh_db, monkeypatch):
     path = _deliver(tmp_path, "e.csv", (HEADER + GOOD).encode(), "csv", "encounters", 1)
     real = loader.reader_for
 
@@ -122,8 +122,32 @@ def test_a_file_that_changes_while_being_read(tmp_path: Path, fresh_db, monkeypa
                         fh.write(GOOD.replace("E1", "E7").encode())
                 yield item
 
+    monkeypatch.setattr(loader, "bulk_load", lambda *a, **kw: None)
     monkeypatch.setattr(loader, "reader_for", Appending)
     delivery, _ = _run(fresh_db, tmp_path)
+    assert delivery.status == "held" and "changed while" in delivery.reason
+    with psycopg.connect(fresh_db) as conn:
+        assert conn.execute("select count(*) from raw.encounters").fetchone()[0] == 0
+
+
+def test_a_file_that_changes_while_being_read_bulk_path(tmp_path: Path, fresh_db, monkeypatch):
+    """The set-based path hashes the bytes it sends: one appended mid-stream holds it."""
+    path = _deliver(tmp_path, "e.csv", (HEADER + GOOD).encode(), "csv", "encounters", 1)
+    real = csv_copy.needs_trim
+
+    def appending(chunk: bytes) -> bool:
+        if not appending.done:
+            appending.done = True
+            with path.open("ab") as fh:
+                fh.write(GOOD.replace("E1", "E7").encode())
+        return real(chunk)
+
+    appending.done = False
+    monkeypatch.setattr(csv_copy, "_CHUNK", 16)
+    monkeypatch.setattr(csv_copy, "MIN_BYTES", 0)
+    monkeypatch.setattr(csv_copy, "needs_trim", appending)
+    delivery, _ = _run(fresh_db, tmp_path)
+    assert appending.done
     assert delivery.status == "held" and "changed while" in delivery.reason
     with psycopg.connect(fresh_db) as conn:
         assert conn.execute("select count(*) from raw.encounters").fetchone()[0] == 0

@@ -2,8 +2,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from countyhealth.config import Facility
+from countyhealth.ingest import rows
 from countyhealth.ingest.csv_reader import CsvReader, detect_encoding
 from countyhealth.ingest.readers import FileRejected
 from countyhealth.ingest.rows import check_row, parse_when
@@ -86,3 +89,20 @@ def test_row_checks():
                          ({"start_time": "2026-02-30"}, "bad_date")]:
         row, why = check_row(table, {**ok, **change}, night)
         assert row is None and why.code == code
+
+
+def _compact_spellings(t: dt.datetime) -> st.SearchStrategy[str]:
+    day = f"{t.year:04d}{t.month:02d}{t.day:02d}"
+    return st.sampled_from([day, f"{day}{t.hour:02d}{t.minute:02d}",
+                            f"{day}{t.hour:02d}{t.minute:02d}{t.second:02d}"])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(
+    st.datetimes(dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31)).flatmap(_compact_spellings),
+    *(st.text("0123456789", min_size=n, max_size=n) for n in (8, 12, 14)),
+))
+def test_compact_dates_read_as_the_pattern_reads_them(text):
+    """parse_when slices YYYYMMDD[HHMM[SS]] instead of running the pattern: same answer."""
+    assert rows._compact(text) == rows._by_pattern(text)
+    assert parse_when(text) == rows._by_pattern(text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from countyhealth.config import Facility
@@ -50,6 +51,75 @@ def detect_encoding(path: Path) -> str:
     return "utf-8"
 
 
+@dataclass(frozen=True)
+class HeaderPlan:
+    """How one file's columns become canonical values: the header mapping of the county
+    config, composite columns ("A+B" joins headers A and B with '|', for exports whose rows
+    have no single id, e.g. ENCOUNTER+CODE) and configured defaults. Shared by the row path
+    and the set-based path (csv_copy), so both read a file the same way."""
+
+    kind: str
+    width: int  # number of header fields: every data line must have as many
+    keep: tuple[tuple[int, str], ...]  # (field index, canonical column) kept from the file
+    composite: tuple[tuple[str, tuple[int, ...]], ...]
+    defaults: tuple[tuple[str, object], ...]
+
+    def item(self, position: int, fields: list[str]) -> Item | None:
+        """The record on one line; None for a blank line (not a record)."""
+        if not fields or all(not f.strip() for f in fields):
+            return None
+        original = ",".join(fields)
+        if len(fields) != self.width:
+            return Item(position, self.kind, None, original, "bad_field_count",
+                        f"{len(fields)} fields where the header has {self.width}")
+        values: dict = dict(self.defaults)
+        for i, c in self.keep:
+            values[c] = fields[i]
+        for column, idx in self.composite:
+            values[column] = "|".join(fields[i] for i in idx)
+        return Item(position, self.kind, values, original)
+
+
+def header_plan(header: list[str], kind: str, facility: Facility) -> HeaderPlan:
+    """Map each file header to its canonical column; FileRejected when a required canonical
+    column has no source (with the config key that fixes it)."""
+    table = TABLES[kind]
+    configured = facility.columns.get(kind, {})
+    names = [h.strip().lstrip("\ufeff") for h in header]
+    by_header = {h.strip(): c for c, h in configured.items()}
+    composite: dict[str, tuple[int, ...]] = {}
+    for column, spec in configured.items():
+        parts = [p.strip() for p in spec.split("+")]
+        if spec.strip() not in names and len(parts) > 1 and all(p in names for p in parts):
+            composite[column] = tuple(names.index(p) for p in parts)
+    keep: dict[str, int] = {}  # a column named twice keeps the last one, as a dict would
+    for i, name in enumerate(names):
+        if name in by_header:
+            keep[by_header[name]] = i
+        elif name in table.columns and name not in configured:
+            keep[name] = i
+    defaults = facility.defaults.get(kind, {})
+    present = set(keep) | set(composite) | set(defaults)
+    missing = [c for c in table.required if c not in present]
+    if missing:
+        raise FileRejected(
+            "missing_columns",
+            f"{kind}: no column for {', '.join(missing)} (headers: {', '.join(header)}); "
+            f"map them under facilities[{facility.code}].columns.{kind} in the county config",
+        )
+    return HeaderPlan(kind, len(header), tuple((i, c) for c, i in keep.items()),
+                      tuple(composite.items()), tuple(defaults.items()))
+
+
+def text_codec(encoding: str) -> str:
+    """The codec that reads a file of this encoding: a stray BOM is not part of a header."""
+    return "utf-8-sig" if encoding == "utf-8" else encoding
+
+
+def file_encoding(path: Path, facility: Facility) -> str:
+    return facility.encoding if facility.encoding != "auto" else detect_encoding(path)
+
+
 class CsvReader:
     format = "csv"
 
@@ -60,44 +130,11 @@ class CsvReader:
     def detected_encoding(self) -> str | None:
         return self._encoding
 
-    def _header_map(self, header: list[str], kind: str, facility: Facility
-                    ) -> tuple[list[str | None], dict[str, list[int]]]:
-        """Map each file header to its canonical column (None = a column we do not keep),
-        plus composite columns: a configured value "A+B" joins headers A and B with '|'
-        (for exports whose rows have no single id, e.g. ENCOUNTER+CODE)."""
-        table = TABLES[kind]
-        configured = facility.columns.get(kind, {})
-        names = [h.strip().lstrip("\ufeff") for h in header]
-        by_header = {h.strip(): c for c, h in configured.items()}
-        composite: dict[str, list[int]] = {}
-        for column, spec in configured.items():
-            parts = [p.strip() for p in spec.split("+")]
-            if spec.strip() not in names and len(parts) > 1 and all(p in names for p in parts):
-                composite[column] = [names.index(p) for p in parts]
-        mapped: list[str | None] = []
-        for name in names:
-            if name in by_header:
-                mapped.append(by_header[name])
-            elif name in table.columns and name not in configured:
-                mapped.append(name)
-            else:
-                mapped.append(None)
-        present = set(mapped) | set(composite) | set(facility.defaults.get(kind, {}))
-        missing = [c for c in table.required if c not in present]
-        if missing:
-            raise FileRejected(
-                "missing_columns",
-                f"{kind}: no column for {', '.join(missing)} (headers: {', '.join(header)}); "
-                f"map them under facilities[{facility.code}].columns.{kind} in the county config",
-            )
-        return mapped, composite
-
     def read(self, path: Path, *, kind: str, facility: Facility) -> Iterator[Item]:
         if kind not in TABLES:
             raise FileRejected("unknown_kind", f"'{kind}' is not a canonical table")
-        enc = facility.encoding if facility.encoding != "auto" else detect_encoding(path)
-        self._encoding = enc
-        codec = "utf-8-sig" if enc == "utf-8" else enc  # a stray BOM is not part of a header
+        enc = self._encoding = file_encoding(path, facility)
+        codec = text_codec(enc)
 
         if (enc == "utf-8" and facility.encoding == "auto") or _decodes(path, codec):
             # the whole file decodes: let the C codec and csv module stream it
@@ -133,10 +170,7 @@ class CsvReader:
             raise FileRejected("empty_file", "the file has no header line") from exc
         except csv.Error as exc:
             raise FileRejected("bad_header", f"the header line is not CSV: {exc}") from exc
-        columns, composite = self._header_map(header, kind, facility)
-        defaults = facility.defaults.get(kind, {})
-        keep = [(i, c) for i, c in enumerate(columns) if c]
-        width = len(header)
+        plan = header_plan(header, kind, facility)
         start = line() + 1
         while True:
             try:
@@ -148,26 +182,16 @@ class CsvReader:
                 start = line() + 1
                 continue
             if state["bad"] is not None:
-                line_no, raw, exc = state["bad"]
+                yield self._undecodable(kind, *state["bad"])
                 state["bad"] = None
-                yield Item(line_no, kind, None, raw.decode(self._encoding, "replace"),
-                           "bad_encoding", f"line is not valid {self._encoding}: {exc.reason}")
-            original = ",".join(fields)
-            if not fields or all(not f.strip() for f in fields):
-                start = line() + 1
-                continue  # blank lines are not records
-            if len(fields) != width:
-                yield Item(start, kind, None, original, "bad_field_count",
-                           f"{len(fields)} fields where the header has {width}")
-            else:
-                values = {c: fields[i] for i, c in keep}
-                if defaults:
-                    values = {**defaults, **values}
-                for column, idx in composite.items():
-                    values[column] = "|".join(fields[i] for i in idx)
-                yield Item(start, kind, values, original)
+            item = plan.item(start, fields)
+            if item is not None:
+                yield item
             start = line() + 1
         if state["bad"] is not None:
-            line_no, raw, exc = state["bad"]
-            yield Item(line_no, kind, None, raw.decode(self._encoding, "replace"),
-                       "bad_encoding", f"line is not valid {self._encoding}: {exc.reason}")
+            yield self._undecodable(kind, *state["bad"])
+
+    def _undecodable(self, kind: str, line_no: int, raw: bytes, exc: UnicodeDecodeError
+                     ) -> Item:
+        return Item(line_no, kind, None, raw.decode(self._encoding, "replace"),
+                    "bad_encoding", f"line is not valid {self._encoding}: {exc.reason}")

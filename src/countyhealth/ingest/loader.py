@@ -19,6 +19,7 @@ from pathlib import Path
 import psycopg
 
 from countyhealth.config import CountyConfig, Facility
+from countyhealth.ingest.csv_copy import bulk_load
 from countyhealth.ingest.manifest import (
     MANIFEST,
     DeliveryHeld,
@@ -117,10 +118,20 @@ def _load_file(
         (sha, facility.code, export_date, mf.name, mf.kind, mf.format, mf.rows, batch_id),
     ).fetchone()[0]
     lineage = (batch_id, file_id, facility.code, export_date)
+    path = folder / mf.name
+    # well-formed CSV loads set-based; what it leaves (and every other file) goes row by row
+    bulk = (bulk_load(conn, path, kind=mf.kind, facility=facility, export_date=export_date,
+                      lineage=lineage, file_id=file_id) if mf.format == "csv" else None)
+    if bulk is not None:
+        result.rows_read = result.rows_loaded = records = bulk.rows_loaded
+        items, encoding = bulk.remainder, bulk.encoding
+    else:
+        records = 0
+        items = reader.read(path, kind=mf.kind, facility=facility)
     spool = Spool()
-    records, last_position = 0, None
+    last_position = None
     try:
-        for item in reader.read(folder / mf.name, kind=mf.kind, facility=facility):
+        for item in items:
             result.rows_read += 1
             if item.position != last_position:
                 records, last_position = records + 1, item.position
@@ -139,7 +150,7 @@ def _load_file(
                        table.name if table else None, code, _printable(message),
                        _printable(item.original)))
             result.rows_rejected += 1
-        if sha256_of(folder / mf.name) != sha:
+        if (bulk.sha256 if bulk is not None else sha256_of(path)) != sha:
             raise DeliveryHeld(f"{mf.name} changed while it was being read: the delivery is "
                                "held until it is stable (its manifest's sha256 must match)")
         spool.flush(conn)
@@ -149,7 +160,7 @@ def _load_file(
         "update ingest.files set records_read=%s, rows_read=%s, rows_loaded=%s, "
         "rows_rejected=%s, encoding=%s where file_id=%s",
         (records, result.rows_read, result.rows_loaded, result.rows_rejected,
-         reader.detected_encoding, file_id),
+         encoding if bulk is not None else reader.detected_encoding, file_id),
     )
     if records != mf.rows:
         raise DeliveryHeld(

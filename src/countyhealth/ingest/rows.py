@@ -21,7 +21,7 @@ _DATE = re.compile(
 )
 _ZONE = re.compile(r"[+-]\d{2}:?\d{2}$")
 LOCAL = ZoneInfo("Asia/Shanghai")
-_EMPTY = {"", "-", "null", "NULL", "None"}
+EMPTY = frozenset({"", "-", "null", "NULL", "None"})  # values that mean "no value"
 CHANGE_FLAGS = {"1", "2", "3"}
 
 
@@ -40,6 +40,22 @@ def parse_when(text: str) -> dt.datetime | None:
         except ValueError:
             return None
         return moment.astimezone(LOCAL).replace(tzinfo=None)
+    if len(text) in (8, 12, 14) and text.isascii() and text.isdigit():
+        return _compact(text)
+    return _by_pattern(text)
+
+
+def _compact(text: str) -> dt.datetime | None:
+    """YYYYMMDD[HHMM[SS]], the spelling most hospital systems export, read by slicing: the
+    reading _by_pattern gives it (a tested property), several times faster."""
+    try:
+        return dt.datetime(int(text[:4]), int(text[4:6]), int(text[6:8]),
+                           int(text[8:10] or 0), int(text[10:12] or 0), int(text[12:] or 0))
+    except ValueError:
+        return None
+
+
+def _by_pattern(text: str) -> dt.datetime | None:
     m = _DATE.match(text)
     if not m:
         return None
@@ -51,12 +67,14 @@ def parse_when(text: str) -> dt.datetime | None:
 
 
 @functools.lru_cache(maxsize=65536)
-def _normalised(raw: str, as_date: bool) -> tuple[dt.datetime, str] | None:
-    """parse_when + the ISO text we store, cached: exports repeat the same times a lot."""
+def normalised_when(raw: str) -> tuple[dt.datetime, str, str] | None:
+    """parse_when + the ISO texts we store for it (as a date, as a date and time), cached:
+    exports repeat the same times a lot. The set-based CSV path (csv_copy) uses this too, so
+    a date means the same thing whichever path loads it."""
     when = parse_when(raw)
     if when is None:
         return None
-    return when, (when.date().isoformat() if as_date else when.isoformat(sep=" "))
+    return when, when.date().isoformat(), when.isoformat(sep=" ")
 
 
 @functools.lru_cache(maxsize=64)
@@ -78,7 +96,7 @@ def check_row(
             if type(v) is not str:
                 v = str(v)
             v = v.strip()
-            if v in _EMPTY:
+            if v in EMPTY:
                 v = None
             elif "\x00" in v:
                 return None, Rejection("nul_byte", "a field holds a NUL byte (binary data in "
@@ -93,23 +111,23 @@ def check_row(
             "bad_change_flag",
             f"change flag '{row['change_flag']}' is not 1 (new), 2 (modified) or 3 (cancelled)",
         )
-    latest = _latest(export_date)
+    latest = latest_moment(export_date)
     for index, col, as_date, future_ok in _plan(table):
         raw = clean[index]
         if raw is None:
             continue
-        parsed = _normalised(raw, as_date)
+        parsed = normalised_when(raw)
         if parsed is None:
             return None, Rejection("bad_date", f"{col} '{raw}' is not a date we can read")
         if parsed[0] > latest and not future_ok:
             return None, Rejection(
                 "future_date", f"{col} {parsed[0]:%Y-%m-%d} is after the export night "
                                f"{export_date}")
-        clean[index] = parsed[1]
+        clean[index] = parsed[1] if as_date else parsed[2]
     return tuple(clean), None
 
 
 @functools.lru_cache(maxsize=64)
-def _latest(export_date: dt.date) -> dt.datetime:
+def latest_moment(export_date: dt.date) -> dt.datetime:
     """The last moment a nightly export may mention: the end of the day after the night."""
     return dt.datetime.combine(export_date + dt.timedelta(days=1), dt.time(23, 59, 59))
