@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from countyhealth.config import Facility, load_config
 from countyhealth.ingest import csv_copy, ingest_night, loader
-from countyhealth.ingest.csv_copy import WHITESPACE, bulk_load, needs_trim
+from countyhealth.ingest.csv_copy import WHITESPACE, bulk_load, has_placeholder, needs_trim
 from countyhealth.ingest.csv_reader import CsvReader
 from countyhealth.ingest.loader import ensure_schema
 from countyhealth.ingest.rows import check_row
@@ -37,7 +37,7 @@ MAPPED = Facility(code="F1", name="f", level="township_center", format="csv",
 
 # the padding a file's sender uses: one kind per file, so that files with plain spaces only
 # are as common as files with other whitespace
-PADDING = st.sampled_from(["", " ", " ", "\u3000", "\t", "\xa0"])
+PADDING = st.sampled_from(["", "", "", " ", " ", "\u3000", "\t", "\xa0"])
 GOOD_DATES = st.one_of(
     st.dates(dt.date(1900, 1, 1), dt.date(2026, 3, 1)).map(lambda d: d.isoformat()),
     st.dates(dt.date(1900, 1, 1), dt.date(2026, 3, 1)).map(lambda d: d.strftime("%Y%m%d")),
@@ -80,8 +80,9 @@ def rows(draw, header: list[str], pad: str) -> list[str]:
     return out
 
 
-def _write(lines: list[list[str]], header: list[str], encoding: str, eol: str) -> Path:
-    text = eol.join(",".join(r) for r in [header, *lines]) + eol
+def _write(lines: list[list[str]], header: list[str], encoding: str, eol: str,
+           last_eol: bool = True) -> Path:
+    text = eol.join(",".join(r) for r in [header, *lines]) + (eol if last_eol else "")
     fh = tempfile.NamedTemporaryFile(delete=False, suffix=".csv")  # noqa: SIM115
     fh.write(text.encode(encoding, errors="replace"))
     fh.close()
@@ -157,8 +158,8 @@ def test_bulk_path_loads_exactly_what_the_row_path_loads(warehouse):
 
     @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(data=st.data(), encoding=st.sampled_from(["utf-8", "gb18030"]),
-           eol=st.sampled_from(["\r\n", "\n"]), mapped=st.booleans())
-    def same_both_ways(data, encoding, eol, mapped):
+           eol=st.sampled_from(["\r\n", "\n"]), last_eol=st.booleans(), mapped=st.booleans())
+    def same_both_ways(data, encoding, eol, last_eol, mapped):
         if mapped:
             header, facility = ["JZLSH", "KS", "病人ID", "类型", "start_time", "updated_at",
                                 "extra"], MAPPED
@@ -167,7 +168,7 @@ def test_bulk_path_loads_exactly_what_the_row_path_loads(warehouse):
         lines = data.draw(st.lists(rows(header, data.draw(PADDING)), max_size=25))
         if data.draw(st.integers(0, 10)) == 0:
             lines.insert(data.draw(st.integers(0, len(lines))), [""] * len(header))  # ",,,"
-        path = _write(lines, header, encoding, eol)
+        path = _write(lines, header, encoding, eol, last_eol)
         expected = row_path(path, facility)
         got = bulk_path(warehouse, path, facility, seen)
         seen["bulk" if got is not None else "declined"] += 1
@@ -189,6 +190,43 @@ def test_whitespace_scan_knows_every_character_str_strip_removes():
         padded = f"a,{c}b\r\n" if c != " " else "a, b\r\n"
         assert needs_trim(padded.encode()), repr(c)
     assert not needs_trim("a,b c,我们\r\nd,e\r\n".encode())
+
+
+def test_placeholder_scan_finds_whole_fields_only():
+    for text in ("a,-,b\r\n", "a,null\n", "h\n-,a\n", "a,NULL,b", "x\nNone,a"):
+        assert has_placeholder(text.encode()), text
+    for text in ("2026-03-01,a-b,nullable\r\n", "a,NONE,b\n", "a,-1,b\n"):
+        assert not has_placeholder(text.encode()), text
+
+
+PLACEHOLDERS = ((6, "-"), (8, "null"), (9, "NULL"), (6, "None"), (7, "-"))
+PADDED = ((6, " x"), (9, "1 "), (6, "\u3000y"), (8, "\tz"))
+
+
+@pytest.mark.parametrize("last_eol", [True, False])
+@pytest.mark.parametrize("last", ["-", "None", "z ", "12.5"])
+@pytest.mark.parametrize("defects", [PLACEHOLDERS, PADDED, ()])
+def test_placeholders_padding_and_the_last_field_of_a_file(warehouse, last_eol, last,
+                                                           defects):
+    """The cases the byte scans exist for, one per line, one kind per file (a file with
+    both would hide a scan that misses one); the file's very last field (with no line end
+    after it, sometimes) is a placeholder or padded."""
+    header = ["record_id", "patient_id", "encounter_class", "start_time", "updated_at",
+              "change_flag", "department", "end_time", "disposition", "total_cost"]
+    good = ["E0", "P1", "outpatient", "2026-03-01 08:00", "20260301090000", "1", "内科", "",
+            "", "12.5"]
+    lines = [good]
+    for n, (column, value) in enumerate(defects):
+        line = [f"E{n + 1}", *good[1:]]
+        line[column] = value
+        lines.append(line)
+    lines.append([f"E{len(lines)}", *good[1:-1], last])
+    path = _write(lines, header, "utf-8", "\r\n", last_eol)
+    expected = row_path(path, FACILITY)
+    got = bulk_path(warehouse, path, FACILITY)
+    path.unlink()
+    assert got == expected
+    assert len(got[0]) == len(lines)
 
 
 def test_quoted_files_and_short_lines_take_the_row_path(warehouse):

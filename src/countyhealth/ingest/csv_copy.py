@@ -84,6 +84,18 @@ def needs_trim(chunk: bytes) -> bool:
     return b" " in chunk and any(e in chunk for e in _EDGE_SPACE)
 
 
+_TOKENS = tuple(t.encode() for t in sorted(EMPTY) if t)
+_TOKEN_FIELDS = tuple(a + t + b for t in _TOKENS for a in (b",", b"\n")
+                      for b in (b",", b"\r", b"\n"))
+
+
+def has_placeholder(chunk: bytes) -> bool:
+    """True when some field may be a whole "no value" token ("-", "null", ...), so the SQL
+    must map tokens to NULL (UTF-8 bytes of unpadded fields). A cheap search for each token
+    first; the exact field patterns only where one occurs."""
+    return any(t in chunk for t in _TOKENS) and any(f in chunk for f in _TOKEN_FIELDS)
+
+
 def _check_defaults(plan: HeaderPlan) -> None:
     if any("\x00" in str(v) for _, v in plan.defaults):
         raise _NotBulk("a configured default holds a NUL byte")
@@ -108,9 +120,10 @@ def _source(plan: HeaderPlan, column: str) -> sql.Composable | str | None:
     return None
 
 
-def _cleaned(source: sql.Composable | str | None, trim: bool) -> sql.Composable:
+def _cleaned(source: sql.Composable | str | None, trim: bool, tokens: bool) -> sql.Composable:
     """SQL for check_row's cleaning of a value: strip, then "no value" tokens to NULL.
-    (Tokens are at most 4 bytes: the length test spares longer values the comparisons.)"""
+    Each step only when the file's bytes showed it may matter (see _Scan). (Tokens are at
+    most 4 bytes: the length test spares longer values the comparisons.)"""
     if source is None:
         return sql.SQL("null::text")
     if isinstance(source, str):  # a configured constant: cleaned here, once
@@ -118,6 +131,8 @@ def _cleaned(source: sql.Composable | str | None, trim: bool) -> sql.Composable:
         return sql.SQL("{}::text").format(sql.Literal(None if text in EMPTY else text))
     if trim:
         source = sql.SQL("btrim({}, {})").format(source, sql.Literal(WHITESPACE))
+    elif not tokens:
+        return source
     width = max(len(t.encode()) for t in EMPTY)
     return sql.SQL("case when octet_length({v}) > {w} then {v} when {v} in ({tokens}) "
                    "then null else {v} end").format(
@@ -125,13 +140,27 @@ def _cleaned(source: sql.Composable | str | None, trim: bool) -> sql.Composable:
         tokens=sql.SQL(", ").join(map(sql.Literal, sorted(EMPTY))))
 
 
+@dataclass
+class _Scan:
+    """What streaming a file learnt: what the SQL must do, and what was sent."""
+
+    rows: int = 0
+    sha256: str = ""
+    trim: bool = False  # some field may carry whitespace str.strip() removes
+    tokens: bool = False  # some field may be a "no value" token
+
+    def look(self, text: bytes) -> None:
+        self.trim = self.trim or needs_trim(text)
+        self.tokens = self.tokens or has_placeholder(text)
+
+
 def _stream(conn: psycopg.Connection, path: Path, encoding: str, width: int, temp: str
-            ) -> tuple[int, str, bool]:
-    """COPY the file into `temp`; (data rows, sha256 of the bytes sent, needs trimming)."""
-    sha = hashlib.sha256()
+            ) -> _Scan:
+    """COPY the file into `temp`, as UTF-8, learning what its bytes need on the way."""
+    scan, sha = _Scan(), hashlib.sha256()
     decoder = (None if encoding in ("utf-8", "utf-8-sig")
                else codecs.getincrementaldecoder(encoding)("strict"))
-    newlines, trim, last, partial = 0, False, b"", 0
+    newlines, last, partial = 0, b"", 0
     columns = sql.SQL(", ").join(_field(i) for i in range(width))
     with conn.cursor() as cur, path.open("rb") as fh:
         copy = sql.SQL("copy {} ({}) from stdin with (format csv, header true, "
@@ -148,8 +177,7 @@ def _stream(conn: psycopg.Connection, path: Path, encoding: str, width: int, tem
                         raise _NotBulk(f"not valid {encoding}: {exc.reason}") from exc
                 newlines += chunk.count(b"\n")
                 partial = _longest_line(chunk, partial)
-                # two bytes of the previous chunk: a pattern may straddle the cut
-                trim = trim or needs_trim(last[-3:] + chunk)
+                scan.look(last[-5:] + chunk)  # a pattern may straddle the cut
                 last = chunk
                 cp.write(chunk)
             if decoder is not None:
@@ -157,11 +185,13 @@ def _stream(conn: psycopg.Connection, path: Path, encoding: str, width: int, tem
                     decoder.decode(b"", final=True)
                 except UnicodeDecodeError as exc:
                     raise _NotBulk(f"not valid {encoding}: {exc.reason}") from exc
-        rows = cur.rowcount
+        scan.rows = cur.rowcount
+    scan.look(last[-5:] + b"\n")  # the last line may have no line end
     lines = newlines + (1 if last and not last.endswith(b"\n") else 0)
-    if rows != lines - 1:
-        raise _NotBulk(f"{rows} CSV rows on {lines - 1} data lines")
-    return rows, sha.hexdigest(), trim or last.endswith(b" ")
+    if scan.rows != lines - 1:
+        raise _NotBulk(f"{scan.rows} CSV rows on {lines - 1} data lines")
+    scan.sha256 = sha.hexdigest()
+    return scan
 
 
 def _longest_line(chunk: bytes, partial: int) -> int:
@@ -227,7 +257,7 @@ class _CleanRows:
 
 
 def _clean_rows(conn: psycopg.Connection, table: CanonicalTable, plan: HeaderPlan,
-                temp: str, trim: bool, export_date: dt.date) -> _CleanRows:
+                temp: str, scan: _Scan, export_date: dt.date) -> _CleanRows:
     dated = [c for c in table.columns if c in table.dates or c in table.timestamps]
     sources = {c: _source(plan, c) for c in table.columns}
     with_text = [c for c in dated if sources[c] is not None]
@@ -240,7 +270,7 @@ def _clean_rows(conn: psycopg.Connection, table: CanonicalTable, plan: HeaderPla
     checks: list[sql.Composable] = []
     for c in table.columns:
         if c not in with_text:
-            values[c] = _cleaned(sources[c], trim)
+            values[c] = _cleaned(sources[c], scan.trim, scan.tokens)
             continue
         w = sql.Identifier(f"w_{c}")
         joins.append(sql.SQL("left join {} {} on {}.raw = {}").format(
@@ -326,8 +356,8 @@ def bulk_load(conn: psycopg.Connection, path: Path, *, kind: str, facility: Faci
             conn.execute(sql.SQL("create temp table {} ({}, _pos bigint generated always as "
                                  "identity (start with 2)) on commit drop")
                          .format(sql.Identifier(temp), fields))
-            rows, sha, trim = _stream(conn, path, text_codec(encoding), plan.width, temp)
-            clean = _clean_rows(conn, table, plan, temp, trim, export_date)
+            scan = _stream(conn, path, text_codec(encoding), plan.width, temp)
+            clean = _clean_rows(conn, table, plan, temp, scan, export_date)
             loaded = _insert_clean(conn, table, clean, temp, lineage)
     except _NotBulk as why:
         log.debug("%s: row path (%s)", path.name, why)
@@ -337,4 +367,5 @@ def bulk_load(conn: psycopg.Connection, path: Path, *, kind: str, facility: Faci
             raise
         log.debug("%s: row path (COPY refused it: %s)", path.name, exc)
         return None
-    return BulkLoad(loaded, sha, encoding, _remainder(conn, plan, clean, temp, rows, loaded))
+    return BulkLoad(loaded, scan.sha256, encoding,
+                    _remainder(conn, plan, clean, temp, scan.rows, loaded))
