@@ -37,7 +37,7 @@ import psycopg
 from psycopg import sql
 
 from countyhealth.config import Facility
-from countyhealth.ingest.csv_reader import HeaderPlan, file_encoding, header_plan, text_codec
+from countyhealth.ingest.csv_reader import HeaderPlan, header_plan, text_codec
 from countyhealth.ingest.readers import Item
 from countyhealth.ingest.rows import EMPTY, latest_moment, normalised_when
 from countyhealth.ingest.tables import LINEAGE_COLUMNS, TABLES, CanonicalTable
@@ -61,6 +61,10 @@ _EDGE_SPACE = (b" ,", b", ", b" \r", b" \n", b"\n ")
 
 class _NotBulk(Exception):
     """This file needs the row path (the reason is logged)."""
+
+
+class _WrongGuess(_NotBulk):
+    """The file is not in the encoding tried: try the next one."""
 
 
 @dataclass
@@ -154,12 +158,14 @@ class _Scan:
         self.tokens = self.tokens or has_placeholder(text)
 
 
-def _stream(conn: psycopg.Connection, path: Path, encoding: str, width: int, temp: str
-            ) -> _Scan:
-    """COPY the file into `temp`, as UTF-8, learning what its bytes need on the way."""
+def _stream(conn: psycopg.Connection, path: Path, encoding: str, width: int, temp: str,
+            check_utf8: bool) -> _Scan:
+    """COPY the file into `temp`, as UTF-8, learning what its bytes need on the way.
+    `check_utf8`: UTF-8 is a guess, so check it here (_WrongGuess when it fails)."""
     scan, sha = _Scan(), hashlib.sha256()
-    decoder = (None if encoding in ("utf-8", "utf-8-sig")
-               else codecs.getincrementaldecoder(encoding)("strict"))
+    utf8 = encoding in ("utf-8", "utf-8-sig")
+    decoder = (codecs.getincrementaldecoder(encoding)("strict")
+               if not utf8 or check_utf8 else None)
     newlines, last, partial = 0, b"", 0
     columns = sql.SQL(", ").join(_field(i) for i in range(width))
     with conn.cursor() as cur, path.open("rb") as fh:
@@ -172,9 +178,11 @@ def _stream(conn: psycopg.Connection, path: Path, encoding: str, width: int, tem
                     raise _NotBulk("the file quotes fields")
                 if decoder is not None:
                     try:
-                        chunk = decoder.decode(chunk).encode("utf-8")
+                        text = decoder.decode(chunk)
                     except UnicodeDecodeError as exc:
-                        raise _NotBulk(f"not valid {encoding}: {exc.reason}") from exc
+                        raise _WrongGuess(f"not valid {encoding}: {exc.reason}") from exc
+                    if not utf8:
+                        chunk = text.encode("utf-8")
                 newlines += chunk.count(b"\n")
                 partial = _longest_line(chunk, partial)
                 scan.look(last[-5:] + chunk)  # a pattern may straddle the cut
@@ -184,7 +192,7 @@ def _stream(conn: psycopg.Connection, path: Path, encoding: str, width: int, tem
                 try:
                     decoder.decode(b"", final=True)
                 except UnicodeDecodeError as exc:
-                    raise _NotBulk(f"not valid {encoding}: {exc.reason}") from exc
+                    raise _WrongGuess(f"not valid {encoding}: {exc.reason}") from exc
         scan.rows = cur.rowcount
     scan.look(last[-5:] + b"\n")  # the last line may have no line end
     lines = newlines + (1 if last and not last.endswith(b"\n") else 0)
@@ -218,8 +226,12 @@ def _read_header(path: Path, codec: str) -> list[str]:
     if not first.strip():
         raise _NotBulk("no header line")
     try:
-        return next(csv.reader([first.decode(codec)], strict=True))
-    except (UnicodeDecodeError, csv.Error, StopIteration) as exc:
+        text = first.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise _WrongGuess(f"header not valid {codec}") from exc
+    try:
+        return next(csv.reader([text], strict=True))
+    except (csv.Error, StopIteration) as exc:
         raise _NotBulk(f"header not plain CSV: {exc}") from exc
 
 
@@ -337,6 +349,17 @@ def _roomy_temp_buffers(conn: psycopg.Connection) -> None:
         log.debug("temp_buffers stays as it is: this session already used temporary tables")
 
 
+def _guesses(path: Path, facility: Facility) -> list[str]:
+    """The encodings to try, in detect_encoding's order. With "auto", strict UTF-8 is
+    checked while the file streams (beside the COPY) rather than in a pass of its own."""
+    if facility.encoding != "auto":
+        return [facility.encoding]
+    with path.open("rb") as fh:
+        if fh.read(3).startswith(codecs.BOM_UTF8):
+            return ["utf-8-sig"]
+    return ["utf-8", "gb18030"]
+
+
 def bulk_load(conn: psycopg.Connection, path: Path, *, kind: str, facility: Facility,
               export_date: dt.date, lineage: tuple, file_id: int) -> BulkLoad | None:
     """Load the well-formed part of a CSV file set-based; None when the row path must read
@@ -344,28 +367,33 @@ def bulk_load(conn: psycopg.Connection, path: Path, *, kind: str, facility: Faci
     table = TABLES.get(kind)
     if table is None or path.stat().st_size < MIN_BYTES:
         return None
-    encoding = file_encoding(path, facility)
     temp = f"_chw_load_{file_id}"
     _roomy_temp_buffers(conn)
-    try:
-        plan = header_plan(_read_header(path, text_codec(encoding)), kind, facility)
-        _check_defaults(plan)
-        with conn.transaction():
-            fields = sql.SQL(", ").join(sql.SQL("{} text").format(_field(i))
-                                        for i in range(plan.width))
-            conn.execute(sql.SQL("create temp table {} ({}, _pos bigint generated always as "
-                                 "identity (start with 2)) on commit drop")
-                         .format(sql.Identifier(temp), fields))
-            scan = _stream(conn, path, text_codec(encoding), plan.width, temp)
-            clean = _clean_rows(conn, table, plan, temp, scan, export_date)
-            loaded = _insert_clean(conn, table, clean, temp, lineage)
-    except _NotBulk as why:
-        log.debug("%s: row path (%s)", path.name, why)
-        return None
-    except psycopg.Error as exc:
-        if isinstance(exc, psycopg.OperationalError) or conn.closed:
-            raise
-        log.debug("%s: row path (COPY refused it: %s)", path.name, exc)
-        return None
-    return BulkLoad(loaded, scan.sha256, encoding,
-                    _remainder(conn, plan, clean, temp, scan.rows, loaded))
+    for encoding in _guesses(path, facility):
+        try:
+            plan = header_plan(_read_header(path, text_codec(encoding)), kind, facility)
+            _check_defaults(plan)
+            with conn.transaction():
+                fields = sql.SQL(", ").join(sql.SQL("{} text").format(_field(i))
+                                            for i in range(plan.width))
+                conn.execute(sql.SQL("create temp table {} ({}, _pos bigint generated always "
+                                     "as identity (start with 2)) on commit drop")
+                             .format(sql.Identifier(temp), fields))
+                scan = _stream(conn, path, text_codec(encoding), plan.width, temp,
+                               check_utf8=facility.encoding == "auto")
+                clean = _clean_rows(conn, table, plan, temp, scan, export_date)
+                loaded = _insert_clean(conn, table, clean, temp, lineage)
+        except _WrongGuess as why:
+            log.debug("%s: not %s (%s)", path.name, encoding, why)
+            continue
+        except _NotBulk as why:
+            log.debug("%s: row path (%s)", path.name, why)
+            return None
+        except psycopg.Error as exc:
+            if isinstance(exc, psycopg.OperationalError) or conn.closed:
+                raise
+            log.debug("%s: row path (COPY refused it: %s)", path.name, exc)
+            return None
+        return BulkLoad(loaded, scan.sha256, encoding,
+                        _remainder(conn, plan, clean, temp, scan.rows, loaded))
+    return None  # not UTF-8, and GB18030 did not decode it either: the row path says where

@@ -74,7 +74,8 @@ def normalised_when(raw: str) -> tuple[dt.datetime, str, str] | None:
     when = parse_when(raw)
     if when is None:
         return None
-    return when, when.date().isoformat(), when.isoformat(sep=" ")
+    iso = when.isoformat(sep=" ")  # whole seconds: YYYY-MM-DD HH:MM:SS
+    return when, iso[:10], iso
 
 
 @functools.lru_cache(maxsize=64)
