@@ -374,6 +374,12 @@ def bulk_load(conn: psycopg.Connection, path: Path, *, kind: str, facility: Faci
             plan = header_plan(_read_header(path, text_codec(encoding)), kind, facility)
             _check_defaults(plan)
             with conn.transaction():
+                # No statistics on the temporary table: the planner may guess it holds a
+                # row or two and loop over it and the lookup (minutes, not a second, on a
+                # big file). Hash joins suit every size here; "local": until the delivery's
+                # transaction ends.
+                conn.execute("set local enable_nestloop = off")
+                conn.execute("set local enable_mergejoin = off")
                 fields = sql.SQL(", ").join(sql.SQL("{} text").format(_field(i))
                                             for i in range(plan.width))
                 conn.execute(sql.SQL("create temp table {} ({}, _pos bigint generated always "
