@@ -11,7 +11,7 @@ export GX_ANALYTICS_ENABLED=False
 export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED=False
 export SCARF_ANALYTICS=false
 
-.PHONY: demo test install lint clean bench-generate bench-ingest
+.PHONY: demo test install lint clean bench-generate bench-ingest bench-empi
 
 ## demo: install, start the embedded warehouse, generate a county, run the DAG for each night
 demo: $(STAMP)
@@ -39,6 +39,10 @@ bench-generate: $(STAMP)
 ## bench-ingest: rows/s per format next to raw COPY and pandas to_sql (docs/benchmarks.md)
 bench-ingest: $(STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py
+
+## bench-empi: EMPI precision and recall against the generator's truth (docs/identity.md)
+bench-empi: $(STAMP)
+	$(BIN)/python benchmarks/bench_empi.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests dags benchmarks

@@ -25,6 +25,24 @@
 )
 {%- endmacro %}
 
+{#- The 18-character form of a valid ID: 15-digit legacy IDs get the century "19" and a
+    check character (GB 11643-1999; the SQL twin of countyhealth.identity.upgrade_legacy_id,
+    tests/integration/test_identity_sql.py). Call only on IDs gb11643_is_valid accepts. -#}
+{% macro gb11643_to_18(col) -%}
+(case when length({{ col }}) = 15 then
+   substr({{ col }}, 1, 6) || '19' || substr({{ col }}, 7, 9) || substr('10X98765432', (
+     (  substr({{ col }}, 1, 1)::int * 7 + substr({{ col }}, 2, 1)::int * 9
+      + substr({{ col }}, 3, 1)::int * 10 + substr({{ col }}, 4, 1)::int * 5
+      + substr({{ col }}, 5, 1)::int * 8 + substr({{ col }}, 6, 1)::int * 4
+      + 1 * 2 + 9 * 1
+      + substr({{ col }}, 7, 1)::int * 6 + substr({{ col }}, 8, 1)::int * 3
+      + substr({{ col }}, 9, 1)::int * 7 + substr({{ col }}, 10, 1)::int * 9
+      + substr({{ col }}, 11, 1)::int * 10 + substr({{ col }}, 12, 1)::int * 5
+      + substr({{ col }}, 13, 1)::int * 8 + substr({{ col }}, 14, 1)::int * 4
+      + substr({{ col }}, 15, 1)::int * 2) % 11) + 1, 1)
+ else {{ col }} end)
+{%- endmacro %}
+
 {#- A real birth day, not in the future, from 1880 on; never raises on impossible dates
     (to_date would, failing the whole model on one bad ID): nested CASEs guard make_date. -#}
 {% macro _gb11643_birth_ok(y, m, d) -%}

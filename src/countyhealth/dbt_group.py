@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -27,6 +28,19 @@ def manifest_path(project_dir: Path | None = None) -> Path:
 def dbt_executable() -> str:
     beside = Path(sys.executable).parent / "dbt"
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+def run_dbt(args: list[str], url: str, work: Path, timeout: int = 1800
+            ) -> subprocess.CompletedProcess:
+    """dbt on the project against the warehouse at `url`, outside Airflow (tests and
+    benchmarks that build a few models), its target and logs under `work`."""
+    from countyhealth.warehouse import client_env
+
+    project = settings().dbt_project_dir
+    return subprocess.run(
+        [dbt_executable(), *args, "--project-dir", str(project), "--profiles-dir",
+         str(project), "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
+        env={**os.environ, **client_env(url)}, capture_output=True, text=True, timeout=timeout)
 
 
 def dbt_build_group(group_id: str = "dbt_build"):

@@ -91,3 +91,13 @@ def sex_agrees(id_sex: str | None, recorded_sex: str | None) -> bool:
     if id_sex is None or recorded_sex not in ("1", "2"):
         return True
     return id_sex == recorded_sex
+
+
+def upgrade_legacy_id(legacy: str) -> str:
+    """The 18-character form of a 15-digit legacy ID (GB 11643-1999 appendix): the century
+    "19" goes into the birth date and a check character is appended. The same person's two
+    forms must match in the EMPI; the SQL twin is the dbt macro gb11643_to_18."""
+    if len(legacy) != 15 or not legacy.isdigit():
+        raise ValueError("a legacy ID has exactly 15 digits")
+    first17 = legacy[:6] + "19" + legacy[6:]
+    return first17 + check_character(first17)

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import yaml
 
-from countyhealth.identity import check_id_number
-
 FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y%m%d%H%M%S")
 VISIT = {"outpatient", "emergency", "门诊", "急诊"}
 INPATIENT = {"inpatient", "住院"}
@@ -44,8 +42,7 @@ def _rows(path: Path, header_map: dict[str, str]) -> list[dict[str, str]]:
 def expected(config_path: Path, landing: Path, nights: list[dt.date]) -> dict:
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     latest: dict[tuple[str, str], tuple] = {}
-    people_valid: set[str] = set()
-    people_local: set[tuple[str, str]] = set()
+    identities: set[str] = set()  # facility|local patient id, as truth.json names them
     for f in config["facilities"]:
         columns = f.get("columns") or {}
         for order, night in enumerate(nights):
@@ -53,10 +50,7 @@ def expected(config_path: Path, landing: Path, nights: list[dt.date]) -> dict:
             if not (folder / "manifest.json").exists():
                 continue  # not delivered (yet)
             for row in _rows(folder / "patients.csv", columns.get("patients", {})):
-                if check_id_number(row["id_number"], today=dt.date(2026, 11, 22)).valid:
-                    people_valid.add(row["id_number"].upper())
-                else:
-                    people_local.add((f["code"], row["record_id"]))
+                identities.add(f"{f['code']}|{row['record_id']}")
             for pos, row in enumerate(_rows(folder / "encounters.csv",
                                             columns.get("encounters", {}))):
                 start = _when(row["start_time"])
@@ -77,5 +71,4 @@ def expected(config_path: Path, landing: Path, nights: list[dt.date]) -> dict:
             visits[(start.date(), level)] += 1
         elif cls in INPATIENT:
             admissions[(start.date(), level)] += 1
-    return {"visits": visits, "admissions": admissions,
-            "patients": len(people_valid) + len(people_local)}
+    return {"visits": visits, "admissions": admissions, "identities": identities}

@@ -11,7 +11,12 @@ from pathlib import Path
 import jinja2
 import psycopg
 
-from countyhealth.identity import check_character, check_id_number, make_id_number
+from countyhealth.identity import (
+    check_character,
+    check_id_number,
+    make_id_number,
+    upgrade_legacy_id,
+)
 
 MACROS = Path(__file__).parents[2] / "dbt_project" / "macros" / "identity.sql"
 
@@ -51,3 +56,18 @@ def test_sql_and_python_agree(fresh_db):
     disagree = [i for i in cases if got[i] != check_id_number(i, today=today).valid]
     assert disagree == []
     assert sum(got.values()) > 300 and sum(not v for v in got.values()) > 300
+
+
+def test_sql_upgrade_of_legacy_ids_agrees_with_python(fresh_db):
+    env = jinja2.Environment()
+    upgrade = env.from_string(MACROS.read_text(encoding="utf-8") +
+                              "{{ gb11643_to_18('v.id') }}").render()
+    today = dt.date.today()
+    valid = [i for i in _cases() if check_id_number(i, today=today).valid]
+    with psycopg.connect(fresh_db) as conn:
+        got = dict(conn.execute(f"select v.id, {upgrade.replace('%', '%%')} "
+                                "from unnest(%s::text[]) as v(id)", (valid,)).fetchall())
+    legacy = [i for i in valid if len(i) == 15]
+    assert len(legacy) > 100
+    assert all(got[i] == upgrade_legacy_id(i) for i in legacy)
+    assert all(got[i] == i for i in valid if len(i) == 18)

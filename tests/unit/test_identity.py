@@ -2,7 +2,13 @@ import datetime as dt
 
 import pytest
 
-from countyhealth.identity import check_character, check_id_number, make_id_number, sex_agrees
+from countyhealth.identity import (
+    check_character,
+    check_id_number,
+    make_id_number,
+    sex_agrees,
+    upgrade_legacy_id,
+)
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -75,3 +81,12 @@ def test_abolished_area_codes_are_not_rejected():
     # 370303 style codes that no longer exist must still pass: only the check matters
     idn = make_id_number("379999", dt.date(1960, 1, 1), 123)
     assert check_id_number(idn, today=TODAY).valid
+
+
+def test_legacy_ids_upgrade_to_the_18_character_form():
+    idn = make_id_number("370322", dt.date(1962, 7, 4), 135)
+    legacy = idn[:6] + idn[8:17]
+    assert upgrade_legacy_id(legacy) == idn
+    assert check_id_number(upgrade_legacy_id(legacy), today=dt.date(2026, 1, 1)).valid
+    with pytest.raises(ValueError):
+        upgrade_legacy_id(idn)

@@ -1,14 +1,50 @@
--- EMPI, first pass: every source identity (facility + local patient id) gets a person key.
--- A valid resident ID number (with its document type) links identities across facilities;
--- otherwise the identity stands alone until a later rule (health card, reviewed fallback)
--- links it. The key is a keyed hash: analysts never see the ID number.
+-- EMPI: every source identity (facility + local patient id) linked to one person key.
+-- In order: the deterministic anchor (int_identity_anchors: ID number, then health card or
+-- record number); else the one candidate person whose score reaches empi_link_threshold
+-- (int_identity_candidates; ties are not linked); else the identity's own shared-key
+-- group; else the identity alone. Uncertain pairs are listed in pii.identity_review and
+-- never merged. The key is a keyed hash: analysts never see the ID number.
+with best as (
+    select
+        facility_code,
+        local_patient_id,
+        max(score)                                                  as best_score,
+        count(*) filter (where score >= {{ var('empi_link_threshold') }}) as linkable,
+        min(candidate_anchor) filter (where score >= {{ var('empi_link_threshold') }})
+                                                                    as linked_anchor
+    from {{ ref('int_identity_candidates') }}
+    group by facility_code, local_patient_id
+),
+
+resolved as (
+    select
+        anchors.facility_code,
+        anchors.local_patient_id,
+        case
+            when anchors.person_anchor is not null then anchors.person_anchor
+            when best.linkable = 1 then best.linked_anchor
+            when anchors.key_anchor is not null then anchors.key_anchor
+            else 'local|' || anchors.facility_code || '|' || anchors.local_patient_id
+        end                                                         as anchor,
+        case
+            when anchors.person_anchor is not null then anchors.anchor_basis
+            when best.linkable = 1 then 'demographics'
+            when anchors.key_anchor is not null then 'shared_key'
+            else 'local_id'
+        end                                                         as match_basis,
+        case when anchors.person_anchor is null and best.linkable = 1
+             then best.best_score end                               as match_score
+    from {{ ref('int_identity_anchors') }} as anchors
+    left join best using (facility_code, local_patient_id)
+)
+
 select
-    facility_code,
-    local_patient_id,
-    case
-        when id_number_is_valid then {{ person_key(['id_type', 'id_number']) }}
-        else {{ person_key(["'local'", 'facility_code', 'local_patient_id']) }}
-    end                                            as person_key,
-    case when id_number_is_valid then 'id_number' else 'local_id' end as match_basis,
-    id_number_is_valid
-from {{ ref('int_patients__latest') }}
+    resolved.facility_code,
+    resolved.local_patient_id,
+    {{ person_key(['resolved.anchor']) }}                           as person_key,
+    resolved.match_basis,
+    resolved.match_score,
+    patients.id_number_is_valid
+from resolved
+inner join {{ ref('int_patients__latest') }} as patients
+    using (facility_code, local_patient_id)

@@ -19,6 +19,7 @@ from countyhealth.ingest.readers import FileRejected, Item
 from countyhealth.ingest.rows import parse_when
 
 ID_CARD_SYSTEMS = ("urn:oid:2.16.156.10011.1.3",)
+HEALTH_CARD_SYSTEMS = ("urn:chw:id:ehealth-card",)  # docs/exports.md
 MAX_LINE = 16 << 20  # one resource above 16 MiB is not a resource
 MAX_BUNDLE = 512 << 20
 SUPPORTED = ("Patient", "Encounter", "Condition", "Observation", "MedicationRequest",
@@ -68,11 +69,14 @@ def _updated(res: dict[str, Any], fallback: str) -> str:
 
 
 def _patient(res: dict[str, Any], facility: Facility, stamp: str) -> tuple[str, dict]:
-    local, id_number = res.get("id"), None
+    local, id_number, card = res.get("id"), None, None
     for ident in res.get("identifier") or []:
         system, value = ident.get("system"), ident.get("value")
-        if system in ID_CARD_SYSTEMS or (_coding(ident.get("type")).get("code") == "NNCHN"):
+        kind = _coding(ident.get("type")).get("code")
+        if system in ID_CARD_SYSTEMS or kind == "NNCHN":
             id_number = id_number or value
+        elif system in HEALTH_CARD_SYSTEMS or kind == "HC":
+            card = card or value
     names = res.get("name") or [{}]
     name = names[0].get("text") or " ".join(
         [*(names[0].get("given") or []), names[0].get("family") or ""]).strip()
@@ -83,7 +87,7 @@ def _patient(res: dict[str, Any], facility: Facility, stamp: str) -> tuple[str, 
         "record_id": local, "id_type": "01" if id_number else None, "id_number": id_number,
         "name": name or None, "sex": res.get("gender"), "birth_date": res.get("birthDate"),
         "phone": phone, "address_code": address.get("district") or address.get("postalCode"),
-        "health_card_no": None, "death_date": local_time(res.get("deceasedDateTime")),
+        "health_card_no": card, "death_date": local_time(res.get("deceasedDateTime")),
         "updated_at": _updated(res, stamp), "change_flag": _flag(res)}
 
 

@@ -27,6 +27,7 @@ ENVELOPE = ("FHS", "BHS", "BTS", "FTS")
 CHANGE = {"A01": "1", "A04": "1", "A05": "1", "A03": "2", "A08": "2", "A11": "3", "A13": "2"}
 CLASS = {"O": "outpatient", "E": "emergency", "I": "inpatient"}
 ID_NUMBER_TYPES = ("NNCHN", "NI", "SS")  # national person identifier types
+HEALTH_CARD_TYPE = "HC"  # HL7 table 0203: health card number
 MAX_SEGMENT = 8 << 20  # a segment above 8 MiB is not one a hospital system sends
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -102,13 +103,15 @@ def _count(msg: Any, segment: str) -> int:
 def _patient(msg: Any, stamp: str | None, flag: str) -> dict[str, Any]:
     if not _count(msg, "PID"):
         raise ValueError("the message has no PID segment")
-    local, id_number = None, None
+    local, id_number, card = None, None, None
     for rep in range(1, 10):
         value, kind = _f(msg, "PID", 3, 1, rep), _f(msg, "PID", 3, 5, rep)
         if value is None and kind is None:
             break
-        if kind in ID_NUMBER_TYPES and not id_number:
-            id_number = value
+        if kind in ID_NUMBER_TYPES:
+            id_number = id_number or value
+        elif kind == HEALTH_CARD_TYPE:
+            card = card or value
         elif value and not local:
             local = value
     family, given = _f(msg, "PID", 5, 1), _f(msg, "PID", 5, 2)
@@ -120,7 +123,7 @@ def _patient(msg: Any, stamp: str | None, flag: str) -> dict[str, Any]:
         "id_type": "01" if id_number else None, "id_number": id_number,
         "name": name or None, "sex": _f(msg, "PID", 8), "birth_date": _f(msg, "PID", 7),
         "phone": _f(msg, "PID", 13), "address_code": _f(msg, "PID", 11, 5),
-        "health_card_no": None, "death_date": _f(msg, "PID", 29), "updated_at": stamp,
+        "health_card_no": card, "death_date": _f(msg, "PID", 29), "updated_at": stamp,
         "change_flag": flag,
     }
 

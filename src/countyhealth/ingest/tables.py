@@ -30,12 +30,13 @@ TABLES: dict[str, CanonicalTable] = {
             name="patients",
             columns=("record_id", "id_type", "id_number", "name", "sex", "birth_date",
                      "phone", "address_code", "health_card_no", "death_date", "updated_at",
-                     "change_flag"),
+                     "change_flag", "health_record_no"),
             required=COMMON_REQUIRED,
             dates=("birth_date", "death_date"),
             timestamps=("updated_at",),
             description="local patient registrations and health records "
-                        "(record_id = local patient id or health record number)",
+                        "(record_id = local patient id or health record number; "
+                        "health_record_no = the WS 365 resident health record number)",
         ),
         CanonicalTable(
             name="encounters",
@@ -203,7 +204,10 @@ create table if not exists ingest.publications (
 
 
 def raw_table_ddl(table: CanonicalTable) -> str:
+    """The raw table; columns added to the contract later are added to older warehouses."""
     cols = ",\n    ".join(f"{c} text" for c in table.columns)
+    added = "".join(f"alter table raw.{table.name} add column if not exists {c} text;\n"
+                    for c in table.columns)
     return f"""
 create table if not exists raw.{table.name} (
     {cols},
@@ -215,7 +219,7 @@ create table if not exists raw.{table.name} (
     _loaded_at timestamptz not null default now()
 );
 create index if not exists {table.name}_by_night on raw.{table.name} (_export_date, _facility);
-"""
+{added}"""
 
 
 def warehouse_ddl() -> str:

@@ -118,6 +118,9 @@ def generate(out: Path, population: int = 1000, days: int = 2,
                                           allow_unicode=True, sort_keys=False),
                            encoding="utf-8")
     truth = truth_document(state, facilities, residents, rows, written, held)
+    # the true person of every source identity (facility|local patient id), for the EMPI
+    truth["identities"] = {f"{p['_facility']}|{record_id}": p["_resident"]
+                           for record_id, p in sorted(patients.items())}
     truth["arguments"] = {"population": population, "days": days, "start": start.isoformat(),
                           "seed": seed, "townships": townships,
                           "villages_per_township": villages_per_township,

@@ -17,6 +17,7 @@ import random
 from collections import defaultdict
 from typing import Any
 
+from countyhealth.identity import upgrade_legacy_id
 from countyhealth.synth import codes
 from countyhealth.synth.county import SynthFacility
 from countyhealth.synth.defects import DefectRates
@@ -39,6 +40,12 @@ DEATH_RATE = 0.007 / 365  # crude mortality 7 per 1,000 a year, mostly the elder
 FOLLOWUP_RATE = 4.5 / 365  # managed chronic patients: about four follow-ups a year
 NEW_CONTRACT_RATE = 0.05 / 365
 DEATH_DISPOSITION = "5"  # LYFS 5 = death
+# Identifiers registrations carry, by facility level (share of registrations)
+CARD_READ = {"county_hospital": 0.7, "tcm_hospital": 0.7, "mch_hospital": 0.7,
+             "township_center": 0.5, "village_clinic": 0.3, "public_health": 0.9}
+RECORD_NO_KEPT = {"township_center": 0.8, "village_clinic": 0.6, "public_health": 1.0}
+UPGRADING_LEVELS = ("county_hospital", "tcm_hospital", "mch_hospital")
+OTHER_PHONE_RATE = 0.04
 
 
 def approx_binomial(rng: random.Random, n: int, p: float) -> int:
@@ -60,6 +67,9 @@ class Simulation:
         self.facilities = facilities
         self.by_code = {f.code: f for f in facilities}
         self.rng = random.Random(seed * 7919 + 1)
+        # how registrations differ between facilities: its own stream, so the care is as it
+        # was without it
+        self.identity_rng = random.Random(seed * 7919 + 3)
         self.defects = defects
         self.state = CareState()
         self.serial: dict[str, int] = defaultdict(int)
@@ -116,11 +126,28 @@ class Simulation:
         if rng.random() < d.out_of_value_set:
             sex = "X"
             night.defect(f.code, "patients", "sex_out_of_value_set")
+        card, record_no, phone = self._identifiers(f, r)
+        if idn and len(idn) == 15 and f.level in UPGRADING_LEVELS and \
+                self.identity_rng.random() < 0.5:
+            idn = upgrade_legacy_id(idn)  # the hospital's system stores the 18-digit form
         return {"record_id": record_id, "id_type": "01", "id_number": idn, "name": r.name,
-                "sex": sex, "birth_date": r.birth_date, "phone": r.phone,
-                "address_code": r.address_code, "health_card_no": "", "death_date": r.died,
-                "updated_at": when, "change_flag": "1", "_resident": r.index,
-                "_facility": f.code}
+                "sex": sex, "birth_date": r.birth_date, "phone": phone,
+                "address_code": r.address_code, "health_card_no": card, "death_date": r.died,
+                "updated_at": when, "change_flag": "1", "health_record_no": record_no,
+                "_resident": r.index, "_facility": f.code}
+
+    def _identifiers(self, f: SynthFacility, r: Resident) -> tuple[str, str, str]:
+        """What this facility's registration records besides the ID number: the health card
+        where it reads cards, the health record number where it keeps health records, and
+        now and then another phone (a relative's, an old one)."""
+        rng = self.identity_rng
+        card = r.health_card_no if r.health_card_no and rng.random() < CARD_READ.get(
+            f.level, 0.0) else ""
+        record_no = r.record_no if rng.random() < RECORD_NO_KEPT.get(f.level, 0.0) else ""
+        phone = r.phone
+        if rng.random() < OTHER_PHONE_RATE:
+            phone = f"1{'3589'[int(rng.random() * 4)]}{int(rng.random() * 10**9):09d}"
+        return card, record_no, phone
 
     def _send(self, night: Night, code: str, row: Row) -> None:
         night.add(code, "encounters", row)

@@ -15,6 +15,7 @@ from countyhealth.synth.exports import FileOut
 # Identifier systems (documented in docs/synthetic.md and docs/exports.md)
 ID_CARD_SYSTEM = "urn:oid:2.16.156.10011.1.3"  # resident ID card number
 LOCAL_PATIENT_SYSTEM = "urn:chw:facility:{code}:patient"
+HEALTH_CARD_SYSTEM = "urn:chw:id:ehealth-card"  # the resident electronic health card
 ICD10_CLINICAL_SYSTEM = "urn:chw:icd-10-cn:clinical-2.0"
 LOCAL_LAB_SYSTEM = "urn:chw:facility:{code}:lab"
 DRUG_SYSTEM = "urn:chw:nhsa:drug"
@@ -42,6 +43,8 @@ def patient(f: SynthFacility, p: dict[str, Any]) -> dict[str, Any]:
     ids = [{"system": LOCAL_PATIENT_SYSTEM.format(code=f.code), "value": p["record_id"]}]
     if p.get("id_number"):
         ids.append({"system": ID_CARD_SYSTEM, "value": p["id_number"]})
+    if p.get("health_card_no"):
+        ids.append({"system": HEALTH_CARD_SYSTEM, "value": p["health_card_no"]})
     res: dict[str, Any] = {
         "resourceType": "Patient", "id": p["record_id"], "meta": _meta(p), "identifier": ids,
         "name": [{"text": p["name"]}],

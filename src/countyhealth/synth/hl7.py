@@ -15,6 +15,7 @@ from countyhealth.synth.county import SynthFacility
 from countyhealth.synth.exports import FileOut
 
 ID_CARD_TYPE = "NNCHN"  # HL7 identifier type for a national person identifier (China)
+HEALTH_CARD_TYPE = "HC"  # HL7 table 0203: health card number (the electronic health card)
 CLASS = {"outpatient": "O", "emergency": "E", "inpatient": "I"}
 
 
@@ -48,6 +49,8 @@ def _pid(p: dict[str, Any]) -> str:
     ids = f"{escape(p['record_id'])}^^^{escape(p['_facility'])}^PI"
     if p.get("id_number"):
         ids += f"~{escape(p['id_number'])}^^^CHN^{ID_CARD_TYPE}"
+    if p.get("health_card_no"):
+        ids += f"~{escape(p['health_card_no'])}^^^CHN^{HEALTH_CARD_TYPE}"
     sex = {"1": "M", "2": "F"}.get(p.get("sex") or "", escape(p.get("sex") or "U"))
     return _seg("PID", "1", "", ids, "", escape(p.get("name")), "", ts(p.get("birth_date")),
                 sex, "", "", f"^^^^{escape(p.get('address_code'))}", "",

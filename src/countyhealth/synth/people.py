@@ -39,6 +39,7 @@ class Resident:
     diabetes: bool
     insured: bool  # county basic medical insurance
     record_no: str  # WS 365 resident health record number (17 characters)
+    health_card_no: str | None = None  # electronic health card (about 88% have one)
     contract_signed: dt.date | None = None
     died: dt.date | None = None
 
@@ -105,7 +106,44 @@ def make_residents(population: int, townships: int, villages: int, seed: int,
         if rng.random() < p:
             resident.contract_signed = REFERENCE_DATE - dt.timedelta(days=rng.randrange(300))
         out.append(resident)
+    _hard_cases_for_identity(out, seed, used)
     return out
+
+
+TWIN_RATE = 0.004  # residents followed by a twin: same birthday, phone and surname
+NAMESAKE_RATE = 0.002  # residents sharing name, birthday and sex with someone else
+HEALTH_CARD_RATE = 0.88  # electronic health cards issued (DOMAIN.md)
+
+
+def _hard_cases_for_identity(residents: list[Resident], seed: int, used: set[str]) -> None:
+    """What makes matching people without an ID number hard in a real county: twins (same
+    birthday, family phone, surname, village; other given name and ID) and namesakes (same
+    name, birthday and sex; nothing else shared). Also who holds an electronic health card.
+    A separate random stream, so the rest of the county is as it was without them."""
+    rng = random.Random(seed * 31 + 17)
+    for i, r in enumerate(residents):
+        if rng.random() < HEALTH_CARD_RATE:
+            r.health_card_no = f"{seed % 997:03d}{rng.getrandbits(60):018d}"[:21]
+        if i == 0:
+            continue
+        if rng.random() < TWIN_RATE:
+            first = residents[i - 1]
+            r.birth_date, r.phone = first.birth_date, first.phone
+            r.township, r.village = first.township, first.village
+            while True:
+                name = chinese_name(rng, r.sex)
+                if name[1:] != first.name[1:]:
+                    break
+            r.name = first.name[0] + name[1:]
+            r.id_number = _id_number(rng, first.id_number[:6], r.birth_date, r.sex, used)
+            age = r.age_on(REFERENCE_DATE)  # their own chronic disease, at their age
+            adult = next((b for b in HTN if b[0] <= age <= b[1]), None)
+            r.hypertension = adult is not None and rng.random() < HTN[adult]
+            r.diabetes = adult is not None and rng.random() < DM[adult]
+        elif rng.random() < NAMESAKE_RATE:
+            other = residents[int(rng.random() * i)]
+            r.name, r.birth_date, r.sex = other.name, other.birth_date, other.sex
+            r.id_number = _id_number(rng, r.id_number[:6], r.birth_date, r.sex, used)
 
 
 def corrupt_check_character(idn: str) -> str:
