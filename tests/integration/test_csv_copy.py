@@ -91,16 +91,7 @@ def _write(lines: list[list[str]], header: list[str], encoding: str, eol: str,
 
 def row_path(path: Path, facility: Facility) -> tuple[dict, dict]:
     """The definition: what the row path would load and quarantine, by line."""
-    loaded, rejected = {}, {}
-    for item in CsvReader().read(path, kind=KIND, facility=facility):
-        row, why = (check_row(TABLE, item.values, NIGHT) if item.values is not None
-                    else (None, None))
-        if row is not None:
-            loaded[item.position] = row
-        else:
-            rejected[item.position] = (why.code if why else item.reject_code,
-                                       why.message if why else item.message, item.original)
-    return loaded, rejected
+    return row_path_items(CsvReader().read(path, kind=KIND, facility=facility))
 
 
 def bulk_path(conn: psycopg.Connection, path: Path, facility: Facility,
