@@ -64,3 +64,9 @@
 {% macro person_key(parts) -%}
 'P' || left(md5((select secret from {{ source('pii', 'pseudonym_secret') }}) || '|' || {{ parts | join(" || '|' || ") }}), 20)
 {%- endmacro %}
+
+{#- The person of a facility's local patient id, from the EMPI (joined as `alias`); a patient
+    whose registration has not arrived keeps a local key, so nothing is dropped. -#}
+{% macro person_of(facility_col, local_col, alias) -%}
+coalesce({{ alias }}.person_key, {{ person_key(["'local'", facility_col, local_col]) }})
+{%- endmacro %}

@@ -9,8 +9,7 @@ select
     latest.facility_code,
     latest.encounter_source_id,
     latest.local_patient_id,
-    coalesce(identity.person_key,
-             {{ person_key(["'local'", 'latest.facility_code', 'latest.local_patient_id']) }})
+    {{ person_of('latest.facility_code', 'latest.local_patient_id', 'identity') }}
                                                                       as person_key,
     identity.person_key is null                                       as patient_unregistered,
     coalesce(class.encounter_class, 'unknown')                        as encounter_class,
