@@ -15,3 +15,24 @@ from (
 where version_rank = 1
 {%- endmacro %}
 
+
+{#- The current records of a clinical table recorded in encounters (diagnoses, results,
+    prescriptions): the latest version of each, with its key, its encounter's key and its
+    person; cancelled ones and those of cancelled encounters left out. One place for the
+    rule that a cancellation takes everything built on it. -#}
+{% macro current_clinical_records(relation, source_id) -%}
+select
+    latest.*,
+    md5(latest.facility_code || '|' || latest.{{ source_id }})         as record_key,
+    md5(latest.facility_code || '|' || latest.encounter_source_id)     as encounter_key,
+    {{ person_of('latest.facility_code', 'latest.local_patient_id', 'identity') }} as person_key
+from (
+    {{ latest_version(relation, ['facility_code', source_id]) }}
+) as latest
+left join {{ ref('int_person_identity') }} as identity
+    on identity.facility_code = latest.facility_code
+   and identity.local_patient_id = latest.local_patient_id
+where latest.change_flag <> 3
+  and md5(latest.facility_code || '|' || latest.encounter_source_id) not in (
+      select encounter_key from {{ ref('int_encounters__cancelled') }})
+{%- endmacro %}
