@@ -4,6 +4,7 @@ latest version wins, and a cancelled encounter takes its diagnoses and results w
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 import psycopg
@@ -46,6 +47,8 @@ def test_latest_version_wins_and_cancellations_take_what_was_built_on_them(fresh
     with psycopg.connect(fresh_db) as conn:
         ensure_schema(conn)
         conn.execute("insert into ingest.facilities values ('T1', 't', 'township_center', "
+                     "'370322101', 'csv', true, '370322'), ('H1', 'h', 'county_hospital', "
+                     "null, 'csv', false, '370322'), ('V1', 'v', 'village_clinic', "
                      "'370322101', 'csv', true, '370322')")
         _load(conn, "patients", [{"record_id": "p1", "id_number": "11010519491231002X",
                                   "updated_at": "2026-03-01 08:00:00", "change_flag": "1"}],
@@ -58,6 +61,15 @@ def test_latest_version_wins_and_cancellations_take_what_was_built_on_them(fresh
               NIGHT)
         _load(conn, "lab_results", [_lab("l1", "e1", "XT01"), _lab("l2", "e2", "XT01"),
                                     _lab("l3", "e1", "NOPE")], NIGHT)
+        _load(conn, "prescriptions", [
+            {"record_id": f"r{e}", "encounter_id": e, "patient_id": "p1", "drug_code": "X1",
+             "updated_at": "2026-03-01 09:00:00", "change_flag": "1"} for e in ("e1", "e2")],
+            NIGHT)
+        _load(conn, "referrals", [
+            {"record_id": f"z{n}", "patient_id": "p1", "from_facility": a, "to_facility": b,
+             "direction": "UP", "updated_at": "2026-03-01 09:00:00", "change_flag": "1"}
+            for n, (a, b) in enumerate((("T1", "H1"), ("H1", "T1"), ("V1", "T1"),
+                                        ("T1", "T1"), ("T1", "X9")))], NIGHT)
         # the next night: d1 corrected to pneumonia, d3 cancelled, the whole visit e2 cancelled
         night2 = NIGHT + dt.timedelta(days=1)
         _load(conn, "diagnoses", [_diagnosis("d1", "e1", "J18.900", "2", "2026-03-02 10:00"),
@@ -66,7 +78,7 @@ def test_latest_version_wins_and_cancellations_take_what_was_built_on_them(fresh
         _load(conn, "encounters", [_encounter("e2", "3", "2026-03-02 10:00:00")], night2)
         conn.commit()
     done = run_dbt(["build", "--select", "+condition", "+observation", "+terminology_coverage",
-                    "+encounter"], fresh_db, tmp_path)
+                    "+encounter", "+medication_request", "+referral"], fresh_db, tmp_path)
     assert done.returncode == 0, done.stdout[-4000:]
     with psycopg.connect(fresh_db) as conn:
         conditions = conn.execute("select code, code_in_value_set, icd10_chapter from "
@@ -76,7 +88,17 @@ def test_latest_version_wins_and_cancellations_take_what_was_built_on_them(fresh
         encounters = conn.execute("select count(*) from ehr__candidate.encounter").fetchone()
         coverage = conn.execute("select code_list, records, unmapped from "
                                 "quality__candidate.terminology_coverage order by 1").fetchall()
+        prescriptions = conn.execute("select encounter_key from "
+                                     "ehr__candidate.medication_request").fetchall()
+        directions = conn.execute("select referral_key, direction, direction_as_sent from "
+                                  "ehr__candidate.referral").fetchall()
     assert conditions == [("J18.900", True, "X")]  # corrected; d3 cancelled; e2's gone
     assert observations == [("NOPE", None, False), ("XT01", "1558-6", True)]
     assert encounters == (1,)
     assert coverage == [("icd10_chapters", 1, 0), ("lab_map", 2, 1)]
+    assert len(prescriptions) == 1  # e2's prescription went with e2
+    key = {f"z{n}": hashlib.md5(f"T1|z{n}".encode()).hexdigest() for n in range(5)}
+    got = {k: (d, sent) for k, d, sent in directions}
+    assert [got[key[f"z{n}"]][0] for n in range(5)] == ["up", "down", "up", "lateral",
+                                                       "unknown"]
+    assert {sent for _, sent in got.values()} == {"up"}  # as sent, lower-cased
