@@ -70,3 +70,15 @@
 {% macro person_of(facility_col, local_col, alias) -%}
 coalesce({{ alias }}.person_key, {{ person_key(["'local'", facility_col, local_col]) }})
 {%- endmacro %}
+
+{#- The person of a record that names people by ID number (`id_col`, joined to
+    int_person_by_id_number as `alias` on its 18-character form): the EMPI's person; a valid
+    ID no registration carries yet is a person of its own (the same key the EMPI would give);
+    no valid ID: a local key of the record, so nothing is dropped. -#}
+{% macro person_of_id_number(id_col, alias, facility_col, record_col) -%}
+coalesce(
+    {{ alias }}.person_key,
+    case when {{ gb11643_is_valid(id_col) }}
+         then {{ person_key(["'01|' || " ~ gb11643_to_18(id_col)]) }} end,
+    {{ person_key(["'local'", facility_col, record_col]) }})
+{%- endmacro %}

@@ -36,3 +36,22 @@ where latest.change_flag <> 3
   and md5(latest.facility_code || '|' || latest.encounter_source_id) not in (
       select encounter_key from {{ ref('int_encounters__cancelled') }})
 {%- endmacro %}
+
+{#- The current records of a table that names people by ID number (contracts, follow-ups):
+    the latest version of each, with its key and its person (person_of_id_number);
+    cancelled ones left out. -#}
+{% macro current_records_by_id_number(relation, source_id) -%}
+select
+    latest.*,
+    md5(latest.facility_code || '|' || latest.{{ source_id }})         as record_key,
+    {{ person_of_id_number('latest.id_number', 'by_id', 'latest.facility_code',
+                           'latest.' ~ source_id) }}                   as person_key,
+    by_id.person_key is not null                                       as person_registered
+from (
+    {{ latest_version(relation, ['facility_code', source_id]) }}
+) as latest
+left join {{ ref('int_person_by_id_number') }} as by_id
+    on by_id.id_number_18 = case when {{ gb11643_is_valid('latest.id_number') }}
+                                 then {{ gb11643_to_18('latest.id_number') }} end
+where latest.change_flag <> 3
+{%- endmacro %}

@@ -70,15 +70,32 @@ def test_latest_version_wins_and_cancellations_take_what_was_built_on_them(fresh
              "direction": "UP", "updated_at": "2026-03-01 09:00:00", "change_flag": "1"}
             for n, (a, b) in enumerate((("T1", "H1"), ("H1", "T1"), ("V1", "T1"),
                                         ("T1", "T1"), ("T1", "X9")))], NIGHT)
+        # public health names people by ID number: the registered one, and one never seen
+        _load(conn, "family_doctor_contracts", [
+            {"record_id": "c1", "id_number": "11010519491231002x", "signed_date": "2026-01-05",
+             "priority_groups": "elderly_65;hypertension", "updated_at": "2026-03-01 09:00",
+             "change_flag": "1"},
+            {"record_id": "c2", "id_number": "", "signed_date": "2026-01-05",
+             "updated_at": "2026-03-01 09:00", "change_flag": "1"}], NIGHT)
+        _load(conn, "chronic_followups", [
+            {"record_id": f"f{n}", "id_number": "11010519491231002X", "disease": "Hypertension",
+             "followup_date": "2026-02-20", "sbp": "150", "dbp": "95",
+             "updated_at": "2026-03-01 09:00", "change_flag": flag}
+            for n, flag in ((1, "1"), (2, "1"))], NIGHT)
         # the next night: d1 corrected to pneumonia, d3 cancelled, the whole visit e2 cancelled
         night2 = NIGHT + dt.timedelta(days=1)
         _load(conn, "diagnoses", [_diagnosis("d1", "e1", "J18.900", "2", "2026-03-02 10:00"),
                                   _diagnosis("d3", "e1", "ZZZ.999", "3", "2026-03-02 10:00")],
               night2)
         _load(conn, "encounters", [_encounter("e2", "3", "2026-03-02 10:00:00")], night2)
+        _load(conn, "chronic_followups", [
+            {"record_id": "f2", "id_number": "11010519491231002X", "disease": "hypertension",
+             "followup_date": "2026-02-20", "updated_at": "2026-03-02 10:00",
+             "change_flag": "3"}], night2)
         conn.commit()
     done = run_dbt(["build", "--select", "+condition", "+observation", "+terminology_coverage",
-                    "+encounter", "+medication_request", "+referral"], fresh_db, tmp_path)
+                    "+encounter", "+medication_request", "+referral", "+patient",
+                    "+family_doctor_contract", "+chronic_followup"], fresh_db, tmp_path)
     assert done.returncode == 0, done.stdout[-4000:]
     with psycopg.connect(fresh_db) as conn:
         conditions = conn.execute("select code, code_in_value_set, icd10_chapter from "
@@ -92,6 +109,11 @@ def test_latest_version_wins_and_cancellations_take_what_was_built_on_them(fresh
                                      "ehr__candidate.medication_request").fetchall()
         directions = conn.execute("select referral_key, direction, direction_as_sent from "
                                   "ehr__candidate.referral").fetchall()
+        patient = conn.execute("select person_key from ehr__candidate.patient").fetchall()
+        contracts = dict(conn.execute(
+            "select person_registered, person_key from ehr__candidate.family_doctor_contract"))
+        followups = conn.execute("select person_key, disease, sbp from "
+                                 "ehr__candidate.chronic_followup").fetchall()
     assert conditions == [("J18.900", True, "X")]  # corrected; d3 cancelled; e2's gone
     assert observations == [("NOPE", None, False), ("XT01", "1558-6", True)]
     assert encounters == (1,)
@@ -102,3 +124,7 @@ def test_latest_version_wins_and_cancellations_take_what_was_built_on_them(fresh
     assert [got[key[f"z{n}"]][0] for n in range(5)] == ["up", "down", "up", "lateral",
                                                        "unknown"]
     assert {sent for _, sent in got.values()} == {"up"}  # as sent, lower-cased
+    (person,) = patient[0]
+    assert len(patient) == 1 and contracts[True] == person  # by ID, lower-case x or not
+    assert contracts[False] != person  # no ID: its own key, kept, never dropped
+    assert followups == [(person, "hypertension", 150)]  # f2 cancelled
