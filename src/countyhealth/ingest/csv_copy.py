@@ -37,7 +37,7 @@ import psycopg
 from psycopg import sql
 
 from countyhealth.config import Facility
-from countyhealth.ingest.csv_reader import HeaderPlan, header_plan, text_codec
+from countyhealth.ingest.csv_reader import HeaderPlan, has_utf8_bom, header_plan, text_codec
 from countyhealth.ingest.readers import Item
 from countyhealth.ingest.rows import EMPTY, latest_moment, normalised_when
 from countyhealth.ingest.tables import LINEAGE_COLUMNS, TABLES, CanonicalTable
@@ -112,15 +112,14 @@ def _field(i: int) -> sql.Identifier:
 def _source(plan: HeaderPlan, column: str) -> sql.Composable | str | None:
     """A canonical column's text as the file gives it (SQL over the temp table's fields),
     or the config's default for it (a str), or None when neither has it."""
-    composite, keep = dict(plan.composite), {c: i for i, c in plan.keep}
-    if column in composite:
-        return sql.SQL(" || '|' || ").join(
-            sql.SQL("coalesce({}, '')").format(_field(i)) for i in composite[column])
-    if column in keep:
-        return _field(keep[column])
-    if column in dict(plan.defaults):
-        value = dict(plan.defaults)[column]
-        return value if isinstance(value, str) else str(value)
+    match plan.source(column):
+        case ("composite", idx):
+            return sql.SQL(" || '|' || ").join(
+                sql.SQL("coalesce({}, '')").format(_field(i)) for i in idx)
+        case ("field", i):
+            return _field(i)
+        case ("default", value):
+            return value if isinstance(value, str) else str(value)
     return None
 
 
@@ -354,10 +353,7 @@ def _guesses(path: Path, facility: Facility) -> list[str]:
     checked while the file streams (beside the COPY) rather than in a pass of its own."""
     if facility.encoding != "auto":
         return [facility.encoding]
-    with path.open("rb") as fh:
-        if fh.read(3).startswith(codecs.BOM_UTF8):
-            return ["utf-8-sig"]
-    return ["utf-8", "gb18030"]
+    return ["utf-8-sig"] if has_utf8_bom(path) else ["utf-8", "gb18030"]
 
 
 def bulk_load(conn: psycopg.Connection, path: Path, *, kind: str, facility: Facility,

@@ -34,21 +34,16 @@ def _decodes(path: Path, codec: str) -> bool:
     return True
 
 
+def has_utf8_bom(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(3).startswith(codecs.BOM_UTF8)
+
+
 def detect_encoding(path: Path) -> str:
     """BOM, then strict UTF-8 over the whole file (streamed), else GB18030."""
-    with path.open("rb") as fh:
-        head = fh.read(3)
-        if head.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        fh.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        try:
-            while chunk := fh.read(_CHUNK):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "gb18030"
-    return "utf-8"
+    if has_utf8_bom(path):
+        return "utf-8-sig"
+    return "utf-8" if _decodes(path, "utf-8") else "gb18030"
 
 
 @dataclass(frozen=True)
@@ -78,6 +73,21 @@ class HeaderPlan:
         for column, idx in self.composite:
             values[column] = "|".join(fields[i] for i in idx)
         return Item(position, self.kind, values, original)
+
+    def source(self, column: str) -> tuple[str, object] | None:
+        """Where a canonical column's value comes from, with item()'s precedence: a
+        composite ("composite", field indexes), else a file field ("field", index), else the
+        configured default ("default", value); None when nothing gives it."""
+        for name, idx in self.composite:
+            if name == column:
+                return "composite", idx
+        for i, name in reversed(self.keep):
+            if name == column:
+                return "field", i
+        for name, value in self.defaults:
+            if name == column:
+                return "default", value
+        return None
 
 
 def header_plan(header: list[str], kind: str, facility: Facility) -> HeaderPlan:

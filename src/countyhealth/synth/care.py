@@ -21,7 +21,7 @@ from countyhealth.identity import upgrade_legacy_id
 from countyhealth.synth import codes
 from countyhealth.synth.county import SynthFacility
 from countyhealth.synth.defects import DefectRates
-from countyhealth.synth.people import Resident, corrupt_check_character
+from countyhealth.synth.people import Resident, corrupt_check_character, phone_number
 from countyhealth.synth.state import CareState, Encounter, Night, Row
 
 # events per resident per day: (name, level, class, rate)
@@ -146,7 +146,7 @@ class Simulation:
         record_no = r.record_no if rng.random() < RECORD_NO_KEPT.get(f.level, 0.0) else ""
         phone = r.phone
         if rng.random() < OTHER_PHONE_RATE:
-            phone = f"1{'3589'[int(rng.random() * 4)]}{int(rng.random() * 10**9):09d}"
+            phone = phone_number(rng)
         return card, record_no, phone
 
     def _send(self, night: Night, code: str, row: Row) -> None:

@@ -96,7 +96,7 @@ def make_residents(population: int, townships: int, villages: int, seed: int,
         t = 1 + int(rng.random() * townships)
         resident = Resident(
             index=i, name=chinese_name(rng, sex), sex=sex, birth_date=born, id_number=idn,
-            phone=f"1{'3589'[int(rng.random() * 4)]}{int(rng.random() * 10**9):09d}",
+            phone=phone_number(rng),
             township=township_code(t), village=1 + int(rng.random() * villages),
             hypertension=htn, diabetes=dm, insured=rng.random() < 0.96,
             record_no=f"{township_code(t)}{i + 1:08d}",
@@ -144,6 +144,11 @@ def _hard_cases_for_identity(residents: list[Resident], seed: int, used: set[str
             other = residents[int(rng.random() * i)]
             r.name, r.birth_date, r.sex = other.name, other.birth_date, other.sex
             r.id_number = _id_number(rng, r.id_number[:6], r.birth_date, r.sex, used)
+
+
+def phone_number(rng: random.Random) -> str:
+    """An 11-digit mobile number (13x, 15x, 18x, 19x)."""
+    return f"1{'3589'[int(rng.random() * 4)]}{int(rng.random() * 10**9):09d}"
 
 
 def corrupt_check_character(idn: str) -> str:
