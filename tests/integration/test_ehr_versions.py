@@ -98,10 +98,14 @@ def test_latest_version_wins_and_cancellations_take_what_was_built_on_them(fresh
                     "+family_doctor_contract", "+chronic_followup"], fresh_db, tmp_path)
     assert done.returncode == 0, done.stdout[-4000:]
     with psycopg.connect(fresh_db) as conn:
-        conditions = conn.execute("select code, code_in_value_set, icd10_chapter from "
-                                  "ehr__candidate.condition").fetchall()
+        conditions = conn.execute("select code, code_in_value_set, icd10_block, icd10_chapter "
+                                  "from ehr__candidate.condition").fetchall()
         observations = conn.execute("select local_code, loinc_code, code_mapped from "
-                                    "ehr__candidate.observation order by 1").fetchall()
+                                    "ehr__candidate.observation where category = 'laboratory' "
+                                    "order by 1").fetchall()
+        vitals = conn.execute("select loinc_code, value_numeric, unit, category, person_key, "
+                              "followup_key from ehr__candidate.observation "
+                              "where followup_key is not null order by 1").fetchall()
         encounters = conn.execute("select count(*) from ehr__candidate.encounter").fetchone()
         coverage = conn.execute("select code_list, records, unmapped from "
                                 "quality__candidate.terminology_coverage order by 1").fetchall()
@@ -114,10 +118,10 @@ def test_latest_version_wins_and_cancellations_take_what_was_built_on_them(fresh
             "select person_registered, person_key from ehr__candidate.family_doctor_contract"))
         followups = conn.execute("select person_key, disease, sbp from "
                                  "ehr__candidate.chronic_followup").fetchall()
-    assert conditions == [("J18.900", True, "X")]  # corrected; d3 cancelled; e2's gone
-    assert observations == [("NOPE", None, False), ("XT01", "1558-6", True)]
+    assert conditions == [("J18.900", True, "J09-J18", "X")]  # corrected; d3 cancelled; e2's gone
+    assert observations == [("NOPE", None, False), ("XT01", "14771-0", True)]
     assert encounters == (1,)
-    assert coverage == [("icd10_chapters", 1, 0), ("lab_map", 2, 1)]
+    assert coverage == [("icd10_blocks", 1, 0), ("lab_map", 2, 1)]
     assert len(prescriptions) == 1  # e2's prescription went with e2
     key = {f"z{n}": hashlib.md5(f"T1|z{n}".encode()).hexdigest() for n in range(5)}
     got = {k: (d, sent) for k, d, sent in directions}
@@ -128,3 +132,7 @@ def test_latest_version_wins_and_cancellations_take_what_was_built_on_them(fresh
     assert len(patient) == 1 and contracts[True] == person  # by ID, lower-case x or not
     assert contracts[False] != person  # no ID: its own key, kept, never dropped
     assert followups == [(person, "hypertension", 150)]  # f2 cancelled
+    # f1's blood pressure as vital-sign observations (no glucose measured: no row); f2's gone
+    f1 = hashlib.md5(b"T1|f1").hexdigest()
+    assert vitals == [("8462-4", 95, "mm[Hg]", "vital-signs", person, f1),
+                      ("8480-6", 150, "mm[Hg]", "vital-signs", person, f1)]

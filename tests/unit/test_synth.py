@@ -167,3 +167,21 @@ def test_defects_can_be_switched_off(tmp_path: Path):
     with pytest.raises(ValueError, match="unknown defect"):
         DefectRates.parse("no_such_defect=1")
     assert DefectRates.parse("missing_id=0.5,late_deliveries=0").missing_id == 0.5
+
+
+def test_generated_addresses_are_divisions_of_the_county_seed():
+    """The demo county's divisions seed covers every township and village the generator can
+    place a resident in (up to 20 townships of 20 villages), under the generator's county."""
+    import csv
+
+    from countyhealth.config import settings
+    from countyhealth.synth.county import COUNTY_CODE, township_code
+
+    seed = settings().dbt_project_dir / "seeds" / "county_divisions.csv"
+    with seed.open(encoding="utf-8") as f:
+        rows = {r["division_code"]: r for r in csv.DictReader(f)}
+    assert rows[COUNTY_CODE]["division_level"] == "county"
+    for t in range(1, 21):
+        assert rows[township_code(t)]["parent_code"] == COUNTY_CODE
+        for v in range(1, 21):
+            assert rows[f"{township_code(t)}{v:03d}"]["parent_code"] == township_code(t)

@@ -11,6 +11,7 @@ select
     ('icd-10-cn-' || icd10_version)::text as code_system,
     diagnosis_name::text              as display,
     diagnosis_rank::text,
+    icd10_block::text,
     icd10_chapter::text,
     code_in_value_set::boolean,
     recorded_at::timestamp,

@@ -1,4 +1,4 @@
--- The current version of every diagnosis, with its person and ICD-10 chapter. Cancelled
+-- The current version of every diagnosis, with its person and ICD-10 block and chapter. Cancelled
 -- diagnoses disappear here, and so do those of cancelled encounters
 -- (current_clinical_records). The code is kept as sent, with its version (clinical 2.0 in
 -- facility data): a code no chapter covers is flagged, never dropped.
@@ -16,11 +16,14 @@ select
     case current_records.diagnosis_type when '1' then 'principal'
          when '2' then 'secondary' else 'unknown' end                 as diagnosis_rank,
     current_records.diagnosis_name,
+    block.block                                                       as icd10_block,
     chapter.chapter                                                   as icd10_chapter,
-    chapter.chapter is not null                                       as code_in_value_set,
+    block.block is not null                                           as code_in_value_set,
     coalesce(current_records.diagnosed_at, current_records.updated_at) as recorded_at,
     current_records.export_date
 from current_records
-left join {{ ref('icd10_chapters') }} as chapter
+left join {{ ref('icd10_blocks') }} as block
     on current_records.icd10_code ~ '^[A-Z][0-9]{2}'
-   and left(current_records.icd10_code, 3) between chapter.code_start and chapter.code_end
+   and left(current_records.icd10_code, 3) between block.code_start and block.code_end
+left join {{ ref('icd10_chapters') }} as chapter
+    on block.code_start between chapter.code_start and chapter.code_end

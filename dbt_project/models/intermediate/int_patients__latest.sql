@@ -19,6 +19,7 @@ select
     latest.address_code,
     latest.health_card_no,
     latest.health_record_no,
+    latest.death_date,
     latest.updated_at,
     latest.export_date
 from latest

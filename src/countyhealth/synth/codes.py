@@ -72,7 +72,7 @@ class LabTest:
 
 
 LABS = {
-    "glucose": LabTest("1558-6", "空腹血糖", "mmol/L", 3.9, 6.1),
+    "glucose": LabTest("14771-0", "空腹血糖", "mmol/L", 3.9, 6.1),
     "hba1c": LabTest("4548-4", "糖化血红蛋白", "%", 4.0, 6.0),
     "creatinine": LabTest("2160-0", "肌酐", "umol/L", 44.0, 133.0),
     "wbc": LabTest("6690-2", "白细胞计数", "10^9/L", 3.5, 9.5),

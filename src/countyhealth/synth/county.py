@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 COUNTY_CODE = "370322"
-COUNTY_NAME = "桓台县"
+COUNTY_NAME = "高青县"
 
 PINYIN: dict[str, dict[str, str]] = {
     "patients": {"record_id": "brid", "id_type": "zjlx", "id_number": "sfzhm", "name": "xm",

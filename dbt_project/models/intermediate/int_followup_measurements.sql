@@ -1,0 +1,33 @@
+-- Each value measured at a current chronic-disease follow-up as one observation: the
+-- followup_measurements seed names the columns and their LOINC codes (blood pressure as
+-- vital signs, fasting glucose as a laboratory value), so adding a measurement is a seed
+-- row, not SQL. Empty values are not observations.
+with measured as (
+    select
+        followups.*,
+        codes.source_column,
+        codes.category,
+        codes.loinc_code,
+        codes.display,
+        codes.unit,
+        to_jsonb(followups) ->> codes.source_column                       as value_text
+    from {{ ref('int_chronic_followups__latest') }} as followups
+    cross join {{ ref('followup_measurements') }} as codes
+)
+
+select
+    md5(followup_key || '|' || source_column)                         as observation_key,
+    followup_key,
+    person_key,
+    facility_code,
+    category,
+    source_column                                                     as local_code,
+    loinc_code,
+    display,
+    value_text::numeric                                               as value_numeric,
+    value_text,
+    unit,
+    followup_date::timestamp                                          as effective_at,
+    export_date
+from measured
+where value_text is not null
