@@ -4,6 +4,7 @@
     chw run --date D              run the DAG for one export night
     chw db start|stop|url         the embedded warehouse
     chw generate --out DIR ...    a synthetic county (config, landing folders, truth.json)
+    chw export-fhir --all|--person KEY --out DIR   the published EHR as FHIR R4 NDJSON
 """
 
 from __future__ import annotations
@@ -159,6 +160,29 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_fhir(args: argparse.Namespace) -> int:
+    from countyhealth.fhir_export import ExportError, export_fhir
+    from countyhealth.warehouse import connect, database_url
+
+    s = settings()
+    timezone = load_config(s.config_path).county.timezone if s.config_path.exists() \
+        else "Asia/Shanghai"
+    out = Path(args.out)
+    started = time.perf_counter()
+    try:
+        with connect(database_url()) as conn, console.status("exporting FHIR R4…"):
+            result = export_fhir(conn, out, person_key=args.person, timezone=timezone,
+                                 validate=not args.no_validate)
+    except ExportError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 2
+    elapsed = time.perf_counter() - started
+    counts = ", ".join(f"{n:,} {t}" for t, n in result.counts.items())
+    console.print(f"[green]✓[/] {result.total:,} resources in {elapsed:.1f} s "
+                  f"({counts})\n  {out / 'manifest.json'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chw", description="County Health Warehouse: nightly "
                                 "facility exports -> EHR -> validated quality indicators.")
@@ -207,6 +231,20 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--defects", help="defect rates over the defaults, e.g. "
                    "'missing_id=0.05,late_deliveries=0', or 'none' (docs/synthetic.md)")
     g.set_defaults(func=cmd_generate)
+
+    x = sub.add_parser("export-fhir", help="write the published EHR as FHIR R4 NDJSON",
+                       description="Write ehr (the last published night) as FHIR R4 NDJSON, "
+                       "one <ResourceType>.ndjson per type plus a Bulk-Data-style "
+                       "manifest.json: Patient (pseudonymous), Encounter, Condition, "
+                       "Observation, MedicationRequest, ServiceRequest (referrals). Every "
+                       "resource is validated against the R4 models before it is written.")
+    who = x.add_mutually_exclusive_group(required=True)
+    who.add_argument("--person", metavar="KEY", help="one person (ehr.patient.person_key)")
+    who.add_argument("--all", action="store_true", help="everyone")
+    x.add_argument("--out", required=True, help="output folder")
+    x.add_argument("--no-validate", action="store_true",
+                   help="skip the R4 validation of each resource (faster for --all)")
+    x.set_defaults(func=cmd_export_fhir)
     return p
 
 

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
-import json
-import shutil
 from pathlib import Path
 
 import psycopg
@@ -20,7 +17,8 @@ from countyhealth.config import load_config
 from countyhealth.ingest import ingest_night
 from countyhealth.ingest.fhir_reader import SUPPORTED
 
-EXTERNAL = Path(__file__).parents[3] / "shared" / "testdata" / "external"
+from .external import EXTERNAL, deliver, fhir_resources
+
 NIGHT = dt.date(2026, 3, 1)
 SYNTHEA = {
     "patients": {"record_id": "Id", "birth_date": "BIRTHDATE", "death_date": "DEATHDATE",
@@ -54,41 +52,22 @@ def _hl7_records(text: str) -> int:
     return sum(s.startswith("MSH") for s in segments) + orphan
 
 
-def _fhir_resources(path: Path) -> list[dict]:
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    if doc.get("resourceType") == "Bundle":
-        return [e.get("resource") for e in doc.get("entry") or []]
-    return [doc]
-
-
-def _deliver(folder: Path, files: list[tuple[Path, str, str, int]]) -> None:
-    folder.mkdir(parents=True)
-    entries = []
-    for src, fmt, kind, rows in files:
-        shutil.copy(src, folder / src.name)
-        entries.append({"name": src.name, "format": fmt, "kind": kind, "rows": rows,
-                        "sha256": hashlib.sha256(src.read_bytes()).hexdigest()})
-    facility, night = folder.parent.name, folder.name
-    (folder / "manifest.json").write_text(json.dumps(
-        {"facility": facility, "export_date": night, "files": entries}), encoding="utf-8")
-
-
 @pytest.fixture()
 def landing(tmp_path: Path):
     land = tmp_path / "landing"
     hl7_files = sorted((EXTERNAL / "hl7v2-python-hl7").glob("*.hl7"))
-    _deliver(land / "EXTHL7" / NIGHT.isoformat(), [
+    deliver(land / "EXTHL7" / NIGHT.isoformat(), [
         (p, "hl7v2", "messages", _hl7_records(p.read_bytes().decode("utf-8", "replace")))
         for p in hl7_files])
     fhir_files = sorted((EXTERNAL / "fhir-r4-examples").glob("*.json"))
-    _deliver(land / "EXTFHIR" / NIGHT.isoformat(), [
-        (p, "fhir-r4", "bundle", len(_fhir_resources(p))) for p in fhir_files])
+    deliver(land / "EXTFHIR" / NIGHT.isoformat(), [
+        (p, "fhir-r4", "bundle", len(fhir_resources(p))) for p in fhir_files])
     syn = EXTERNAL / "synthea-csv-27"
     syn_files = []
     for kind, name in SYNTHEA_FILES.items():
         with (syn / name).open(encoding="utf-8", newline="") as fh:
             syn_files.append((syn / name, "csv", kind, sum(1 for _ in csv.reader(fh)) - 1))
-    _deliver(land / "SYNTHEA" / NIGHT.isoformat(), syn_files)
+    deliver(land / "SYNTHEA" / NIGHT.isoformat(), syn_files)
     config = {
         "county": {"code": "370322", "name": "test"},
         "facilities": [
@@ -158,7 +137,7 @@ def test_fhir_counts_match_an_independent_validation(landing, fresh_db):
     expected: dict[str, int] = {}
     unsupported = invalid = no_resource = 0
     for path in sorted((EXTERNAL / "fhir-r4-examples").glob("*.json")):
-        for res in _fhir_resources(path):
+        for res in fhir_resources(path):
             if not isinstance(res, dict):
                 no_resource += 1  # e.g. request-only entries of a batch Bundle
                 continue

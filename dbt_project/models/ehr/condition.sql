@@ -8,7 +8,7 @@ select
     encounter_key::text,
     facility_code::text,
     icd10_code::text                  as code,
-    ('icd-10-cn-' || icd10_version)::text as code_system,
+    code_system::text,
     diagnosis_name::text              as display,
     diagnosis_rank::text,
     icd10_block::text,

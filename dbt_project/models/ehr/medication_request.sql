@@ -6,6 +6,7 @@ select
     encounter_key::text,
     facility_code::text,
     drug_code::text,
+    code_system::text,
     drug_name::text                   as display,
     dose::text,
     frequency::text,

@@ -12,7 +12,9 @@ select
     current_records.person_key,
     current_records.facility_code,
     current_records.icd10_code,
-    coalesce(current_records.icd10_version, 'clinical-2.0')           as icd10_version,
+    current_records.icd10_version,
+    {{ code_system_uri('current_records.icd10_version', 'code_system',
+                       "'urn:chw:icd-10-cn:clinical-2.0'") }} as code_system,
     case current_records.diagnosis_type when '1' then 'principal'
          when '2' then 'secondary' else 'unknown' end                 as diagnosis_rank,
     current_records.diagnosis_name,
@@ -22,6 +24,8 @@ select
     coalesce(current_records.diagnosed_at, current_records.updated_at) as recorded_at,
     current_records.export_date
 from current_records
+left join {{ ref('code_system_aliases') }} as code_system
+    on code_system.alias = current_records.icd10_version
 left join {{ ref('icd10_blocks') }} as block
     on current_records.icd10_code ~ '^[A-Z][0-9]{2}'
    and left(current_records.icd10_code, 3) between block.code_start and block.code_end

@@ -10,6 +10,7 @@ select
     person_key,
     facility_code,
     drug_code,
+    {{ code_system_uri('drug_code_system', 'code_system', "'urn:chw:nhsa:drug'") }} as code_system,
     drug_name,
     dose,
     frequency,
@@ -18,3 +19,5 @@ select
     coalesce(prescribed_at, updated_at)             as authored_at,
     export_date
 from current_records
+left join {{ ref('code_system_aliases') }} as code_system
+    on code_system.alias = current_records.drug_code_system

@@ -4,6 +4,7 @@ select
     encounter_id                             as encounter_source_id,
     patient_id                               as local_patient_id,
     trim(test_code)                          as test_code,
+    nullif(trim(test_code_system), '')       as test_code_system,
     test_name,
     trim(value)                              as value_text,
     nullif(trim(unit), '')                   as unit,

@@ -4,6 +4,7 @@ select
     encounter_id                             as encounter_source_id,
     patient_id                               as local_patient_id,
     trim(drug_code)                          as drug_code,
+    nullif(trim(drug_code_system), '')       as drug_code_system,
     drug_name,
     dose,
     frequency,

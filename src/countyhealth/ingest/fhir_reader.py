@@ -129,6 +129,7 @@ def _observation(res: dict[str, Any], stamp: str) -> tuple[str, dict]:
     return "lab_results", {
         "record_id": res.get("id"), "encounter_id": _ref(res.get("encounter")),
         "patient_id": _ref(res.get("subject")), "test_code": code.get("code"),
+        "test_code_system": code.get("system"),
         "test_name": code.get("display") or code.get("text"),
         "value": None if value is None else str(value), "unit": qty.get("unit"),
         "reference_range": f"{low}-{high}" if low is not None or high is not None
@@ -147,6 +148,7 @@ def _medication(res: dict[str, Any], stamp: str) -> tuple[str, dict]:
         "record_id": res.get("id"), "encounter_id": _ref(res.get("encounter")),
         "patient_id": _ref(res.get("subject")),
         "drug_code": med.get("code") or _ref(res.get("medicationReference")),
+        "drug_code_system": med.get("system"),
         "drug_name": med.get("display") or med.get("text"), "dose": dosage.get("text"),
         "frequency": None,
         "days_supply": (supply.get("expectedSupplyDuration") or {}).get("value"),

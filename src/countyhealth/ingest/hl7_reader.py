@@ -172,6 +172,7 @@ def _oru(msg: Any, stamp: str | None, control: str | None
             "record_id": _f(msg, "OBX", 21, seg_no=n) or f"{control}-{n}",
             "encounter_id": encounter, "patient_id": patient["record_id"],
             "test_code": _f(msg, "OBX", 3, 1, seg_no=n),
+            "test_code_system": _f(msg, "OBX", 3, 3, seg_no=n),
             "test_name": _f(msg, "OBX", 3, 2, seg_no=n), "value": value,
             "unit": _f(msg, "OBX", 6, seg_no=n),
             "reference_range": _f(msg, "OBX", 7, seg_no=n),

@@ -59,19 +59,21 @@ TABLES: dict[str, CanonicalTable] = {
             name="lab_results",
             columns=("record_id", "encounter_id", "patient_id", "test_code", "test_name",
                      "value", "unit", "reference_range", "abnormal_flag", "collected_at",
-                     "reported_at", "updated_at", "change_flag"),
+                     "reported_at", "updated_at", "change_flag", "test_code_system"),
             required=(*COMMON_REQUIRED, "patient_id", "test_code"),
             timestamps=("collected_at", "reported_at", "updated_at"),
-            description="lab results with the facility's local test codes",
+            description="lab results with the facility's local test codes (test_code_system: "
+                        "the code system when the sender names one, e.g. LOINC)",
         ),
         CanonicalTable(
             name="prescriptions",
             columns=("record_id", "encounter_id", "patient_id", "drug_code", "drug_name",
                      "dose", "frequency", "days_supply", "quantity", "prescribed_at",
-                     "updated_at", "change_flag"),
+                     "updated_at", "change_flag", "drug_code_system"),
             required=(*COMMON_REQUIRED, "patient_id", "drug_code"),
             timestamps=("prescribed_at", "updated_at"),
-            description="prescription lines with national insurance drug codes",
+            description="prescription lines with national insurance drug codes "
+                        "(drug_code_system: another code system the sender names)",
         ),
         CanonicalTable(
             name="referrals",
