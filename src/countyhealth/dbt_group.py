@@ -5,6 +5,9 @@ running `dbt deps` per task makes DAG parsing and runs slow. So the graph is rea
 manifest.json built once at install time (LoadMode.DBT_MANIFEST), deps are never installed
 at run time, and partial parsing stays on. We run in LOCAL mode (dbt in-process via
 dbtRunner), not the watcher mode, which has reported failed tests as green (#2311).
+Each model and seed is ONE task running `dbt build --select <node>` (TestBehavior.BUILD):
+its tests run in the same dbt invocation, and a failing test still stops everything
+downstream; this halves the dbt invocations a night pays for (each costs a project load).
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ def dbt_build_group(group_id: str = "dbt_build"):
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.AFTER_EACH,
+            test_behavior=TestBehavior.BUILD,
             emit_datasets=False,
             # a test spanning two models (relationships) runs once both exist
             should_detach_multiple_parents_tests=True,
