@@ -1,57 +1,77 @@
-{#- Latest version wins: one row per key, the newest by update time, then by the order of
-    delivery (export night, file, position). Cancelled records (change flag 3) are dropped
-    by the caller after this, so a cancellation removes every earlier version. -#}
+{#- The current version of each record of a staging relation: one row per key, the newest by
+    update time, then by the order of delivery (export night, file, position), with its
+    record_key (md5 of the key columns) and is_cancelled (change flag 3). Cancelled records
+    stay here, flagged, so an incremental run can replace a record by its cancellation.
+
+    In an incremental run only the keys that batches newer than the table's latest brought
+    are ranked again, with ALL their versions, so a late-arriving older version never wins
+    over a newer one already here; dbt's delete+insert on record_key then replaces them.
+    A full refresh ranks everything: the same rule, the same rows. -#}
 {% macro latest_version(relation, key_columns) -%}
-select *
+{%- set keys = key_columns | join(', ') -%}
+select
+    md5({{ key_columns | join(" || '|' || ") }})                      as record_key,
+    ranked.*,
+    ranked.change_flag = 3                                            as is_cancelled
 from (
     select
         src.*,
         row_number() over (
-            partition by {{ key_columns | join(', ') }}
+            partition by {{ keys }}
             order by updated_at desc nulls last, export_date desc, file_id desc, row_position desc
         ) as version_rank
     from {{ relation }} as src
+    {%- if is_incremental() %}
+    where ({{ keys }}) in (
+        select {{ keys }}
+        from {{ relation }}
+        where batch_id > (select coalesce(max(batch_id), 0) from {{ this }}))
+    {%- endif %}
 ) as ranked
-where version_rank = 1
+where ranked.version_rank = 1
 {%- endmacro %}
 
 
-{#- The current records of a clinical table recorded in encounters (diagnoses, results,
-    prescriptions): the latest version of each, with its key, its encounter's key and its
-    person; cancelled ones and those of cancelled encounters left out. One place for the
-    rule that a cancellation takes everything built on it. -#}
-{% macro current_clinical_records(relation, source_id) -%}
+{#- The configuration every incremental latest-version model shares. -#}
+{% macro latest_version_config() -%}
+{{ config(materialized='incremental', unique_key='record_key',
+          incremental_strategy='delete+insert', on_schema_change='fail',
+          indexes=[{'columns': ['record_key'], 'unique': true}, {'columns': ['batch_id']}]) }}
+{%- endmacro %}
+
+
+{#- The records of an encounter-bound clinical table (diagnoses, results, prescriptions) as
+    ehr publishes them: not cancelled, not recorded in a cancelled encounter, each on its
+    person (the EMPI's, or a local key while the registration has not arrived). Applied to
+    the incremental latest-version table each night, so a cancellation, a relinked person or
+    a cancelled encounter reaches every record, however old. One place for the rule that a
+    cancellation takes everything built on it. -#}
+{% macro current_clinical_records(relation) -%}
 select
     latest.*,
-    md5(latest.facility_code || '|' || latest.{{ source_id }})         as record_key,
     md5(latest.facility_code || '|' || latest.encounter_source_id)     as encounter_key,
     {{ person_of('latest.facility_code', 'latest.local_patient_id', 'identity') }} as person_key
-from (
-    {{ latest_version(relation, ['facility_code', source_id]) }}
-) as latest
+from {{ relation }} as latest
 left join {{ ref('int_person_identity') }} as identity
     on identity.facility_code = latest.facility_code
    and identity.local_patient_id = latest.local_patient_id
-where latest.change_flag <> 3
-  and md5(latest.facility_code || '|' || latest.encounter_source_id) not in (
-      select encounter_key from {{ ref('int_encounters__cancelled') }})
+left join {{ ref('int_encounters__latest') }} as encounter
+    on encounter.record_key = md5(latest.facility_code || '|' || latest.encounter_source_id)
+where not latest.is_cancelled
+  and not coalesce(encounter.is_cancelled, false)
 {%- endmacro %}
 
-{#- The current records of a table that names people by ID number (contracts, follow-ups):
-    the latest version of each, with its key and its person (person_of_id_number);
-    cancelled ones left out. -#}
+{#- The records of a table that names people by ID number (contracts, follow-ups) as ehr
+    publishes them: not cancelled, each on its person (person_of_id_number). -#}
 {% macro current_records_by_id_number(relation, source_id) -%}
 select
     latest.*,
-    md5(latest.facility_code || '|' || latest.{{ source_id }})         as record_key,
     {{ person_of_id_number('latest.id_number', 'by_id', 'latest.facility_code',
                            'latest.' ~ source_id) }}                   as person_key,
     by_id.person_key is not null                                       as person_registered
-from (
-    {{ latest_version(relation, ['facility_code', source_id]) }}
-) as latest
+from {{ relation }} as latest
 left join {{ ref('int_person_by_id_number') }} as by_id
     on by_id.id_number_18 = case when {{ gb11643_is_valid('latest.id_number') }}
                                  then {{ gb11643_to_18('latest.id_number') }} end
-where latest.change_flag <> 3
+where not latest.is_cancelled
 {%- endmacro %}

@@ -16,13 +16,14 @@ from countyhealth.ingest.tables import LINEAGE_COLUMNS, TABLES
 NIGHT = dt.date(2026, 3, 1)
 
 
-def _load(conn: psycopg.Connection, table: str, rows: list[dict], night: dt.date) -> None:
+def _load(conn: psycopg.Connection, table: str, rows: list[dict], night: dt.date,
+          batch: int = 1) -> None:
     columns = (*TABLES[table].columns, *LINEAGE_COLUMNS)
     with conn.cursor().copy(f"copy raw.{table} ({', '.join(columns)}) from stdin") as copy:
         for position, row in enumerate(rows, start=2):
             full = {**dict.fromkeys(TABLES[table].columns), **row}
-            copy.write_row((*(full[c] for c in TABLES[table].columns), 1, 1, "T1", night,
-                            position))
+            copy.write_row((*(full[c] for c in TABLES[table].columns), batch, batch, "T1",
+                            night, position))
 
 
 def _encounter(record_id: str, flag: str, updated: str) -> dict:
@@ -136,3 +137,44 @@ def test_latest_version_wins_and_cancellations_take_what_was_built_on_them(fresh
     f1 = hashlib.md5(b"T1|f1").hexdigest()
     assert vitals == [("8462-4", 95, "mm[Hg]", "vital-signs", person, f1),
                       ("8480-6", 150, "mm[Hg]", "vital-signs", person, f1)]
+
+
+def test_incremental_nights_keep_the_latest_version_and_carry_cancellations(fresh_db,
+                                                                            tmp_path: Path):
+    """Night by night (incremental runs): a version that arrives late but is older does not
+    win; a cancellation arriving later removes the encounter and its diagnosis, whose own
+    row did not change that night."""
+    def build(n: int) -> None:
+        done = run_dbt(["build", "--select", "+condition", "+encounter"], fresh_db,
+                       tmp_path / f"n{n}")
+        assert done.returncode == 0, done.stdout[-4000:]
+
+    def current() -> tuple[list, list]:
+        with psycopg.connect(fresh_db) as conn:
+            return (conn.execute("select department from ehr__candidate.encounter "
+                                 "order by 1").fetchall(),
+                    conn.execute("select code from ehr__candidate.condition "
+                                 "order by 1").fetchall())
+
+    with psycopg.connect(fresh_db) as conn:
+        ensure_schema(conn)
+        conn.execute("insert into ingest.facilities values ('T1', 't', 'township_center', "
+                     "'370322101', 'csv', true, '370322')")
+        _load(conn, "encounters", [{**_encounter("e1", "2", "2026-03-01 10:00:00"),
+                                    "department": "new"}], NIGHT, batch=1)
+        _load(conn, "diagnoses", [_diagnosis("d1", "e1", "I10", "1", "2026-03-01 10:00")],
+              NIGHT, batch=1)
+        conn.commit()
+    build(1)
+    with psycopg.connect(fresh_db) as conn:  # the older version, delivered late
+        _load(conn, "encounters", [{**_encounter("e1", "1", "2026-03-01 09:00:00"),
+                                    "department": "old"}], NIGHT, batch=2)
+        conn.commit()
+    build(2)
+    assert current() == ([("new",)], [("I10",)])
+    with psycopg.connect(fresh_db) as conn:  # the encounter cancelled, a night later
+        _load(conn, "encounters", [_encounter("e1", "3", "2026-03-02 08:00:00")],
+              NIGHT + dt.timedelta(days=1), batch=3)
+        conn.commit()
+    build(3)
+    assert current() == ([], [])

@@ -1,19 +1,35 @@
--- Every current diagnosis (FHIR Condition), on the person's record across the county.
--- The ICD-10 code stays as the facility sent it, with its version; cancelled diagnoses are
--- absent; codes outside ICD-10 are here, flagged (code_in_value_set), and counted in
--- quality.terminology_coverage.
+-- Every current diagnosis (FHIR Condition), on the person's record across the county. The
+-- code stays as the facility sent it, with its system (macro code_system_uri; clinical 2.0
+-- when none is named) and its ICD-10 block and chapter (seeds icd10_blocks,
+-- icd10_chapters); a code outside ICD-10 is here, flagged (code_in_value_set), and counted
+-- in quality.terminology_coverage. Cancelled diagnoses and those of cancelled encounters
+-- are absent (macro current_clinical_records).
+with current_records as (
+    {{ current_clinical_records(ref('int_conditions__latest')) }}
+)
+
 select
-    condition_key::text,
-    person_key::text,
-    encounter_key::text,
-    facility_code::text,
-    icd10_code::text                  as code,
-    code_system::text,
-    diagnosis_name::text              as display,
-    diagnosis_rank::text,
-    icd10_block::text,
-    icd10_chapter::text,
-    code_in_value_set::boolean,
-    recorded_at::timestamp,
-    export_date::date
-from {{ ref('int_conditions__latest') }}
+    current_records.record_key::text                                  as condition_key,
+    current_records.person_key::text,
+    current_records.encounter_key::text,
+    current_records.facility_code::text,
+    current_records.icd10_code::text                                  as code,
+    {{ code_system_uri('current_records.icd10_version', 'code_system',
+                       "'urn:chw:icd-10-cn:clinical-2.0'") }}::text    as code_system,
+    current_records.diagnosis_name::text                              as display,
+    (case current_records.diagnosis_type when '1' then 'principal'
+          when '2' then 'secondary' else 'unknown' end)::text          as diagnosis_rank,
+    block.block::text                                                 as icd10_block,
+    chapter.chapter::text                                             as icd10_chapter,
+    (block.block is not null)::boolean                                as code_in_value_set,
+    coalesce(current_records.diagnosed_at, current_records.updated_at)::timestamp
+                                                                      as recorded_at,
+    current_records.export_date::date
+from current_records
+left join {{ ref('code_system_aliases') }} as code_system
+    on code_system.alias = current_records.icd10_version
+left join {{ ref('icd10_blocks') }} as block
+    on current_records.icd10_code ~ '^[A-Z][0-9]{2}'
+   and left(current_records.icd10_code, 3) between block.code_start and block.code_end
+left join {{ ref('icd10_chapters') }} as chapter
+    on block.code_start between chapter.code_start and chapter.code_end

@@ -1,7 +1,12 @@
 -- Every current family-doctor contract (FHIR Contract / CarePlan team), on the person's
--- record: team, township, term and the priority groups it was signed under.
+-- record by ID number (macro current_records_by_id_number): team, township, term and the
+-- priority groups it was signed under. Cancelled contracts are absent.
+with current_records as (
+    {{ current_records_by_id_number(ref('int_family_doctor_contracts__latest'), 'contract_source_id') }}
+)
+
 select
-    contract_key::text,
+    record_key::text                                                  as contract_key,
     person_key::text,
     person_registered::boolean,
     facility_code::text,
@@ -9,6 +14,6 @@ select
     township_code::text,
     signed_date::date,
     end_date::date,
-    priority_groups::text[],
+    coalesce(string_to_array(priority_groups, ';'), '{}')::text[]     as priority_groups,
     export_date::date
-from {{ ref('int_family_doctor_contracts__latest') }}
+from current_records

@@ -1,45 +1,81 @@
--- Every current observation (FHIR Observation): lab results, their local codes mapped to
--- LOINC where the lab map knows them (unmapped ones are here, flagged by code_mapped, and
--- counted in quality.terminology_coverage), and the blood pressure and glucose measured at
--- chronic-disease follow-ups (int_followup_measurements).
+-- Every current observation (FHIR Observation):
+--   lab results, a code sent as LOINC kept as LOINC, a facility's own code mapped through
+--   the lab_map seed (unmapped ones are here, flagged by code_mapped, and counted in
+--   quality.terminology_coverage); cancelled results and those of cancelled encounters are
+--   absent (macro current_clinical_records);
+--   the blood pressure and glucose measured at current chronic-disease follow-ups
+--   (int_followup_measurements), on the follow-up's person.
+with labs as (
+    {{ current_clinical_records(ref('int_lab_results__latest')) }}
+),
+
+coded_labs as (
+    select
+        labs.*,
+        {{ code_system_uri('labs.test_code_system', 'code_system',
+                           "'urn:chw:facility:' || labs.facility_code || ':lab'") }}
+                                                                      as code_system
+    from labs
+    left join {{ ref('code_system_aliases') }} as code_system
+        on code_system.alias = labs.test_code_system
+),
+
+mapped_labs as (
+    select
+        coded_labs.*,
+        coalesce(case when coded_labs.code_system = 'http://loinc.org'
+                      then coded_labs.test_code end,
+                 map.loinc_code)                                      as loinc_code,
+        map.unit                                                      as map_unit
+    from coded_labs
+    left join {{ ref('stg_ingest__facilities') }} as facility
+        on facility.facility_code = coded_labs.facility_code
+    left join {{ ref('lab_map') }} as map
+        on map.facility_level = facility.facility_level
+       and map.local_code = coded_labs.test_code
+)
+
 select
-    observation_key::text,
+    record_key::text                                                  as observation_key,
     person_key::text,
     encounter_key::text,
-    null::text                        as followup_key,
+    null::text                                                        as followup_key,
     facility_code::text,
-    'laboratory'::text                as category,
-    local_code::text,
+    'laboratory'::text                                                as category,
+    test_code::text                                                   as local_code,
     code_system::text,
     loinc_code::text,
-    code_mapped::boolean,
-    test_name::text                   as display,
-    value_numeric::numeric,
+    (loinc_code is not null)::boolean                                 as code_mapped,
+    test_name::text                                                   as display,
+    (case when value_text ~ '^-?[0-9]+(\.[0-9]+)?$'
+          then value_text::numeric end)::numeric                      as value_numeric,
     value_text::text,
-    unit::text,
+    coalesce(unit, map_unit)::text                                    as unit,
     abnormal_flag::text,
-    effective_at::timestamp,
+    coalesce(collected_at, reported_at, updated_at)::timestamp        as effective_at,
     export_date::date
-from {{ ref('int_lab_results__latest') }}
+from mapped_labs
 
 union all
 
 select
-    observation_key::text,
-    person_key::text,
-    null::text                        as encounter_key,
-    followup_key::text,
-    facility_code::text,
-    category::text,
-    local_code::text,
-    'urn:chw:chronic-followup'::text  as code_system,
-    loinc_code::text,
-    true                              as code_mapped,
-    display::text,
-    value_numeric::numeric,
-    value_text::text,
-    unit::text,
-    null::text                        as abnormal_flag,
-    effective_at::timestamp,
-    export_date::date
-from {{ ref('int_followup_measurements') }}
+    measurement.observation_key::text,
+    followup.person_key::text,
+    null::text                                                        as encounter_key,
+    measurement.followup_key::text,
+    measurement.facility_code::text,
+    measurement.category::text,
+    measurement.local_code::text,
+    'urn:chw:chronic-followup'::text                                  as code_system,
+    measurement.loinc_code::text,
+    true                                                              as code_mapped,
+    measurement.display::text,
+    measurement.value_numeric::numeric,
+    measurement.value_text::text,
+    measurement.unit::text,
+    null::text                                                        as abnormal_flag,
+    measurement.effective_at::timestamp,
+    measurement.export_date::date
+from {{ ref('int_followup_measurements') }} as measurement
+inner join {{ ref('chronic_followup') }} as followup
+    on followup.followup_key = measurement.followup_key

@@ -1,7 +1,8 @@
 -- Each value measured at a current chronic-disease follow-up as one observation: the
 -- followup_measurements seed names the columns and their LOINC codes (blood pressure as
 -- vital signs, fasting glucose as a laboratory value), so adding a measurement is a seed
--- row, not SQL. Empty values are not observations.
+-- row, not SQL. Empty values are not observations; the person is the follow-up's
+-- (ehr.observation joins ehr.chronic_followup).
 with measured as (
     select
         followups.*,
@@ -13,12 +14,12 @@ with measured as (
         to_jsonb(followups) ->> codes.source_column                       as value_text
     from {{ ref('int_chronic_followups__latest') }} as followups
     cross join {{ ref('followup_measurements') }} as codes
+    where not followups.is_cancelled
 )
 
 select
-    md5(followup_key || '|' || source_column)                         as observation_key,
-    followup_key,
-    person_key,
+    md5(record_key || '|' || source_column)                           as observation_key,
+    record_key                                                        as followup_key,
     facility_code,
     category,
     source_column                                                     as local_code,
