@@ -42,10 +42,12 @@ where ranked.version_rank = 1
 
 {#- The records of an encounter-bound clinical table (diagnoses, results, prescriptions) as
     ehr publishes them: not cancelled, not recorded in a cancelled encounter, each on its
-    person (the EMPI's, or a local key while the registration has not arrived). Applied to
-    the incremental latest-version table each night, so a cancellation, a relinked person or
-    a cancelled encounter reaches every record, however old. One place for the rule that a
-    cancellation takes everything built on it. -#}
+    person (the EMPI's, or a local key while the registration has not arrived). In an
+    incremental ehr model only the records changed since its watermark come out (macro
+    changed_since_watermark: a new version, a changed encounter, a changed person link), so
+    a cancellation, a relinked person or a cancelled encounter reaches every record, however
+    old, without rewriting the rest. One place for the rule that a cancellation takes
+    everything built on it. -#}
 {% macro current_clinical_records(relation) -%}
 select
     latest.*,
@@ -59,6 +61,7 @@ left join {{ ref('int_encounters__latest') }} as encounter
     on encounter.record_key = md5(latest.facility_code || '|' || latest.encounter_source_id)
 where not latest.is_cancelled
   and not coalesce(encounter.is_cancelled, false)
+  {{- changed_since_watermark('latest', 'identity', 'encounter') }}
 {%- endmacro %}
 
 {#- The records of a table that names people by ID number (contracts, follow-ups) as ehr

@@ -4,6 +4,11 @@ dbt builds `ehr__candidate` and `quality__candidate`; GX validates them; then, i
 transaction, each published schema is renamed away, its candidate renamed into place, and
 the old one dropped. PostgreSQL DDL is transactional, so analysts see either yesterday's
 data or today's, never a mix, and a failure anywhere leaves yesterday's untouched.
+
+`ehr` is not dropped but kept as the next night's candidate (RECYCLED): its incremental
+tables then apply only what changed after their newest batch (dbt_project/macros/
+ehr_incremental.sql) instead of rebuilding years of history. The kept schema loses the
+analysts' grants first: a candidate is never readable before it is validated.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from psycopg import sql
 log = logging.getLogger(__name__)
 
 PUBLISHED = ("ehr", "quality")
+RECYCLED = ("ehr",)  # the retired schema becomes the next candidate (incremental models)
 CANDIDATE_SUFFIX = "__candidate"
 
 
@@ -47,7 +53,12 @@ def publish(conn: psycopg.Connection, export_date: dt.date,
                     sql.Identifier(s), retired))
             conn.execute(sql.SQL("alter schema {} rename to {}").format(
                 sql.Identifier(s + CANDIDATE_SUFFIX), sql.Identifier(s)))
-            conn.execute(sql.SQL("drop schema if exists {} cascade").format(retired))
+            if s in RECYCLED and _schema_exists(conn, f"{s}__retired"):
+                _revoke_readers(conn, f"{s}__retired")
+                conn.execute(sql.SQL("alter schema {} rename to {}").format(
+                    retired, sql.Identifier(s + CANDIDATE_SUFFIX)))
+            else:
+                conn.execute(sql.SQL("drop schema if exists {} cascade").format(retired))
             _grant_readers(conn, s)
         pub_id = conn.execute(
             "insert into ingest.publications (export_date, schemas) values (%s, %s) "
@@ -62,6 +73,14 @@ def _grant_readers(conn: psycopg.Connection, schema: str) -> None:
         conn.execute(sql.SQL("grant usage on schema {} to chw_analyst").format(
             sql.Identifier(schema)))
         conn.execute(sql.SQL("grant select on all tables in schema {} to chw_analyst").format(
+            sql.Identifier(schema)))
+
+
+def _revoke_readers(conn: psycopg.Connection, schema: str) -> None:
+    if conn.execute("select 1 from pg_roles where rolname = 'chw_analyst'").fetchone():
+        conn.execute(sql.SQL("revoke select on all tables in schema {} from chw_analyst").format(
+            sql.Identifier(schema)))
+        conn.execute(sql.SQL("revoke usage on schema {} from chw_analyst").format(
             sql.Identifier(schema)))
 
 

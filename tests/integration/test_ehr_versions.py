@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg
 
 from countyhealth.dbt_group import run_dbt
+from countyhealth.identity import make_id_number
 from countyhealth.ingest.loader import ensure_schema
 from countyhealth.ingest.tables import LINEAGE_COLUMNS, TABLES
 
@@ -17,13 +18,15 @@ NIGHT = dt.date(2026, 3, 1)
 
 
 def _load(conn: psycopg.Connection, table: str, rows: list[dict], night: dt.date,
-          batch: int = 1) -> None:
+          batch: int = 1, facility: str = "T1") -> None:
     columns = (*TABLES[table].columns, *LINEAGE_COLUMNS)
+    conn.execute("insert into ingest.runs (batch_id, export_date) values (%s, %s) "
+                 "on conflict do nothing", (batch, night))
     with conn.cursor().copy(f"copy raw.{table} ({', '.join(columns)}) from stdin") as copy:
         for position, row in enumerate(rows, start=2):
             full = {**dict.fromkeys(TABLES[table].columns), **row}
-            copy.write_row((*(full[c] for c in TABLES[table].columns), batch, batch, "T1",
-                            night, position))
+            copy.write_row((*(full[c] for c in TABLES[table].columns), batch, batch,
+                            facility, night, position))
 
 
 def _encounter(record_id: str, flag: str, updated: str) -> dict:
@@ -178,3 +181,73 @@ def test_incremental_nights_keep_the_latest_version_and_carry_cancellations(fres
         conn.commit()
     build(3)
     assert current() == ([], [])
+
+
+def test_incremental_nights_follow_people_the_empi_links_later(fresh_db, tmp_path: Path):
+    """Old encounters move to the right person when the link changes without the encounter
+    changing: a registration that arrives a night after the visit, and a registration at
+    another facility through which the EMPI links an older one (by demographics)."""
+    resident = {"sex": "1", "birth_date": "1960-01-01", "name": "张三", "phone": "13800000000",
+                "address_code": "370322101001", "updated_at": "2026-03-01 08:00:00",
+                "change_flag": "1"}
+
+    def build(n: int) -> None:
+        done = run_dbt(["build", "--select", "+encounter"], fresh_db, tmp_path / f"n{n}")
+        assert done.returncode == 0, done.stdout[-4000:]
+
+    def persons() -> tuple[dict, dict]:
+        with psycopg.connect(fresh_db) as conn:
+            encounters = dict(conn.execute(
+                "select encounter_key, person_key from ehr__candidate.encounter"))
+            identities = dict(conn.execute(
+                "select facility_code || '|' || local_patient_id, person_key "
+                "from chw_intermediate.int_person_identity"))
+        return encounters, identities
+
+    key = {e: hashlib.md5(f"T1|{e}".encode()).hexdigest() for e in ("e7", "e8")}
+    with psycopg.connect(fresh_db) as conn:
+        ensure_schema(conn)
+        conn.execute("insert into ingest.facilities values ('T1', 't', 'township_center', "
+                     "'370322101', 'csv', true, '370322'), ('H1', 'h', 'county_hospital', "
+                     "null, 'csv', false, '370322')")
+        # night 1: p7 registered at T1 without an ID number; p8 visits before registering
+        _load(conn, "patients", [{**resident, "record_id": "p7"}], NIGHT, batch=1)
+        _load(conn, "encounters", [{**_encounter("e7", "1", "2026-03-01 09:00:00"),
+                                    "patient_id": "p7"},
+                                   {**_encounter("e8", "1", "2026-03-01 09:00:00"),
+                                    "patient_id": "p8"}], NIGHT, batch=1)
+        conn.commit()
+    build(1)
+    encounters, identities = persons()
+    assert encounters[key["e7"]] == identities["T1|p7"]
+    with psycopg.connect(fresh_db) as conn:
+        # night 2: the same man registers at the hospital with his ID number; p8 registers
+        id_number = make_id_number("110105", dt.date(1960, 1, 1), 1)
+        _load(conn, "patients", [{**resident, "record_id": "h7", "id_type": "01",
+                                  "id_number": id_number}],
+              NIGHT + dt.timedelta(days=1), batch=2, facility="H1")
+        _load(conn, "patients", [{**resident, "record_id": "p8", "name": "李四",
+                                  "phone": "13900000000", "birth_date": "1970-05-05"}],
+              NIGHT + dt.timedelta(days=1), batch=2)
+        _load(conn, "encounters", [{**_encounter("e9", "1", "2026-03-02 09:00:00"),
+                                    "patient_id": "h7"}],
+              NIGHT + dt.timedelta(days=1), batch=2, facility="H1")
+        conn.commit()
+    build(2)
+    encounters, identities = persons()
+    assert identities["T1|p7"] == identities["H1|h7"]  # linked by demographics
+    assert encounters[key["e7"]] == identities["H1|h7"]  # e7 unchanged, its person moved
+    assert encounters[key["e8"]] == identities["T1|p8"]  # registered now: the EMPI's key
+    e9 = hashlib.md5(b"H1|e9").hexdigest()
+    id_person = identities["H1|h7"]
+    assert encounters[e9] == id_person
+    with psycopg.connect(fresh_db) as conn:  # night 3: the hospital cancels h7's registration
+        _load(conn, "patients", [{**resident, "record_id": "h7", "change_flag": "3",
+                                  "updated_at": "2026-03-03 08:00:00"}],
+              NIGHT + dt.timedelta(days=2), batch=3, facility="H1")
+        conn.commit()
+    build(3)
+    encounters, identities = persons()
+    assert "H1|h7" not in identities
+    assert encounters[e9] != id_person  # a local key of its own now, like a full rebuild
+    assert encounters[key["e7"]] == identities["T1|p7"] != id_person  # unlinked too

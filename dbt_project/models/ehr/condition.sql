@@ -3,7 +3,10 @@
 -- when none is named) and its ICD-10 block and chapter (seeds icd10_blocks,
 -- icd10_chapters); a code outside ICD-10 is here, flagged (code_in_value_set), and counted
 -- in quality.terminology_coverage. Cancelled diagnoses and those of cancelled encounters
--- are absent (macro current_clinical_records).
+-- are absent (macro current_clinical_records). Incremental (macros in ehr_incremental.sql).
+{{ ehr_incremental_config('condition_key',
+     "{{ ehr_delete_cancelled('condition_key', ref('int_conditions__latest'), true) }}",
+     encounter_bound=true) }}
 with current_records as (
     {{ current_clinical_records(ref('int_conditions__latest')) }}
 )
@@ -24,7 +27,8 @@ select
     (block.block is not null)::boolean                                as code_in_value_set,
     coalesce(current_records.diagnosed_at, current_records.updated_at)::timestamp
                                                                       as recorded_at,
-    current_records.export_date::date
+    current_records.export_date::date,
+    current_records.batch_id::bigint
 from current_records
 left join {{ ref('code_system_aliases') }} as code_system
     on code_system.alias = current_records.icd10_version

@@ -1,7 +1,9 @@
 -- Every current visit and admission in the county (FHIR Encounter): the latest version of
 -- each (cancelled ones left out), with its person from the EMPI (a local key while the
 -- registration has not arrived), its class (seed encounter_class_map) and its facility's
--- level and township.
+-- level and township. Incremental (macros in ehr_incremental.sql).
+{{ ehr_incremental_config('encounter_key',
+     "{{ ehr_delete_cancelled('encounter_key', ref('int_encounters__latest')) }}") }}
 select
     latest.record_key::text                                           as encounter_key,
     {{ person_of('latest.facility_code', 'latest.local_patient_id', 'identity') }}::text
@@ -20,7 +22,8 @@ select
     latest.disposition::text,
     latest.total_cost::numeric,
     (identity.person_key is null)::boolean                            as patient_unregistered,
-    latest.export_date::date
+    latest.export_date::date,
+    latest.batch_id::bigint
 from {{ ref('int_encounters__latest') }} as latest
 left join {{ ref('stg_ingest__facilities') }} as facility
     on facility.facility_code = latest.facility_code
@@ -30,3 +33,4 @@ left join {{ ref('int_person_identity') }} as identity
     on identity.facility_code = latest.facility_code
    and identity.local_patient_id = latest.local_patient_id
 where not latest.is_cancelled
+{{- changed_since_watermark('latest', 'identity') }}

@@ -1,6 +1,10 @@
 -- Every current prescription line (FHIR MedicationRequest) with its drug code and the code's
 -- system (national insurance codes unless the sender names another); cancelled lines and
--- those of cancelled encounters are absent (macro current_clinical_records).
+-- those of cancelled encounters are absent (macro current_clinical_records). Incremental
+-- (macros in ehr_incremental.sql).
+{{ ehr_incremental_config('medication_request_key',
+     "{{ ehr_delete_cancelled('medication_request_key', ref('int_medication_requests__latest'), true) }}",
+     encounter_bound=true) }}
 with current_records as (
     {{ current_clinical_records(ref('int_medication_requests__latest')) }}
 )
@@ -20,7 +24,8 @@ select
     current_records.quantity::numeric,
     coalesce(current_records.prescribed_at, current_records.updated_at)::timestamp
                                                                       as authored_at,
-    current_records.export_date::date
+    current_records.export_date::date,
+    current_records.batch_id::bigint
 from current_records
 left join {{ ref('code_system_aliases') }} as code_system
     on code_system.alias = current_records.drug_code_system

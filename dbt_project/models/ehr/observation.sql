@@ -5,6 +5,13 @@
 --   absent (macro current_clinical_records);
 --   the blood pressure and glucose measured at current chronic-disease follow-ups
 --   (int_followup_measurements), on the follow-up's person.
+-- Incremental (macros in ehr_incremental.sql) for lab results; the follow-up measurements
+-- (a few per chronic patient a quarter) are replaced whole each night, as their people
+-- come from ehr.chronic_followup.
+{{ ehr_incremental_config('observation_key',
+     ["{{ ehr_delete_cancelled('observation_key', ref('int_lab_results__latest'), true) }}",
+      "{% if is_incremental() %}delete from {{ this }} where followup_key is not null{% else %}select 1{% endif %}"],
+     encounter_bound=true) }}
 with labs as (
     {{ current_clinical_records(ref('int_lab_results__latest')) }}
 ),
@@ -53,7 +60,8 @@ select
     coalesce(unit, map_unit)::text                                    as unit,
     abnormal_flag::text,
     coalesce(collected_at, reported_at, updated_at)::timestamp        as effective_at,
-    export_date::date
+    export_date::date,
+    batch_id::bigint
 from mapped_labs
 
 union all
@@ -75,7 +83,8 @@ select
     measurement.unit::text,
     null::text                                                        as abnormal_flag,
     measurement.effective_at::timestamp,
-    measurement.export_date::date
+    measurement.export_date::date,
+    measurement.batch_id::bigint
 from {{ ref('int_followup_measurements') }} as measurement
 inner join {{ ref('chronic_followup') }} as followup
     on followup.followup_key = measurement.followup_key

@@ -2,7 +2,9 @@
 -- and to facility and level, and the direction their tiers give (seed facility_levels:
 -- village 1, township 2, county hospitals 3): up to a higher tier, down to a lower one,
 -- lateral within one; the direction as sent is kept beside it. Cancelled referrals are
--- absent.
+-- absent. Incremental (macros in ehr_incremental.sql).
+{{ ehr_incremental_config('referral_key',
+     "{{ ehr_delete_cancelled('referral_key', ref('int_referrals__latest')) }}") }}
 select
     latest.record_key::text                                           as referral_key,
     {{ person_of('latest.facility_code', 'latest.local_patient_id', 'identity') }}::text
@@ -21,7 +23,8 @@ select
     latest.direction_source_value::text                               as direction_as_sent,
     latest.reason_code::text,
     coalesce(latest.referred_at, latest.updated_at)::timestamp        as referred_at,
-    latest.export_date::date
+    latest.export_date::date,
+    latest.batch_id::bigint
 from {{ ref('int_referrals__latest') }} as latest
 left join {{ ref('stg_ingest__facilities') }} as from_facility
     on from_facility.facility_code = latest.from_facility_code
@@ -35,3 +38,4 @@ left join {{ ref('int_person_identity') }} as identity
     on identity.facility_code = latest.facility_code
    and identity.local_patient_id = latest.local_patient_id
 where not latest.is_cancelled
+{{- changed_since_watermark('latest', 'identity') }}

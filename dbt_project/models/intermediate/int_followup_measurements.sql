@@ -29,6 +29,7 @@ select
     value_text,
     unit,
     followup_date::timestamp                                          as effective_at,
-    export_date
+    export_date,
+    batch_id
 from measured
 where value_text is not null

@@ -4,6 +4,11 @@
 -- (int_identity_candidates; ties are not linked); else the identity's own shared-key
 -- group; else the identity alone. Uncertain pairs are listed in pii.identity_review and
 -- never merged. The key is a keyed hash: analysts never see the ID number.
+-- linked_batch_id: the ingest batch at which the identity got its current person (carried
+-- over from the table this run replaces while the person stays the same), so the
+-- incremental ehr models re-attach exactly the records of relinked identities.
+{%- set previous = adapter.get_relation(database=this.database, schema=this.schema,
+                                        identifier=this.identifier) %}
 with best as (
     select
         facility_code,
@@ -36,15 +41,33 @@ resolved as (
              then best.best_score end                               as match_score
     from {{ ref('int_identity_anchors') }} as anchors
     left join best using (facility_code, local_patient_id)
+),
+
+linked as (
+    select
+        resolved.facility_code,
+        resolved.local_patient_id,
+        {{ person_key(['resolved.anchor']) }}                       as person_key,
+        resolved.match_basis,
+        resolved.match_score,
+        patients.id_number_is_valid
+    from resolved
+    inner join {{ ref('int_patients__latest') }} as patients
+        using (facility_code, local_patient_id)
 )
 
 select
-    resolved.facility_code,
-    resolved.local_patient_id,
-    {{ person_key(['resolved.anchor']) }}                           as person_key,
-    resolved.match_basis,
-    resolved.match_score,
-    patients.id_number_is_valid
-from resolved
-inner join {{ ref('int_patients__latest') }} as patients
-    using (facility_code, local_patient_id)
+    linked.*,
+    {%- if previous is not none %}
+    coalesce(previous.linked_batch_id,
+             (select coalesce(max(batch_id), 0) from {{ source('ingest', 'runs') }}))
+    {%- else %}
+    (select coalesce(max(batch_id), 0) from {{ source('ingest', 'runs') }})
+    {%- endif %}                                                    as linked_batch_id
+from linked
+{%- if previous is not none %}
+left join {{ previous }} as previous
+    on previous.facility_code = linked.facility_code
+   and previous.local_patient_id = linked.local_patient_id
+   and previous.person_key = linked.person_key
+{%- endif %}
