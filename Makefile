@@ -11,7 +11,7 @@ export GX_ANALYTICS_ENABLED=False
 export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED=False
 export SCARF_ANALYTICS=false
 
-.PHONY: demo test install lint clean bench-generate bench-ingest bench-empi
+.PHONY: demo test install lint clean bench-generate bench-ingest bench-empi bench-incremental
 
 ## demo: install, start the embedded warehouse, generate a county, run the DAG for each night
 demo: $(STAMP)
@@ -43,6 +43,10 @@ bench-ingest: $(STAMP)
 ## bench-empi: EMPI precision and recall against the generator's truth (docs/identity.md)
 bench-empi: $(STAMP)
 	$(BIN)/python benchmarks/bench_empi.py
+
+## bench-incremental: an incremental night next to a full rebuild (docs/ehr.md)
+bench-incremental: $(STAMP)
+	$(BIN)/python benchmarks/bench_incremental.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests dags benchmarks

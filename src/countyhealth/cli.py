@@ -138,6 +138,14 @@ def cmd_db(args: argparse.Namespace) -> int:
     elif args.action == "stop":
         stopped = embedded().stop()
         console.print("stopped" if stopped else "not running")
+    elif args.action == "rebuild":
+        from countyhealth.publish import drop_incremental_state
+        from countyhealth.warehouse import connect
+
+        with connect(database_url()) as conn:
+            dropped = drop_incremental_state(conn)
+        console.print(f"dropped {', '.join(dropped) or 'nothing (no incremental state)'}; "
+                      "the next night rebuilds from raw (published schemas unchanged)")
     return 0
 
 
@@ -209,8 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="the embedded PostgreSQL warehouse",
                         description="start, stop, or print the libpq URL of the warehouse "
                         "(url starts the embedded one when it is not running; with "
-                        "CHW_DATABASE_URL set, that database is used instead).")
-    db.add_argument("action", choices=["start", "stop", "url"])
+                        "CHW_DATABASE_URL set, that database is used instead). rebuild drops "
+                        "the incremental state (candidate schemas, chw_intermediate) so the "
+                        "next night rebuilds from raw; published data stays.")
+    db.add_argument("action", choices=["start", "stop", "url", "rebuild"])
     db.set_defaults(func=cmd_db)
 
     g = sub.add_parser("generate", help="write a synthetic county with known right answers",

@@ -84,6 +84,20 @@ def _revoke_readers(conn: psycopg.Connection, schema: str) -> None:
             sql.Identifier(schema)))
 
 
+def drop_incremental_state(conn: psycopg.Connection) -> list[str]:
+    """Drop what incremental runs build on (the candidate schemas and chw_intermediate), so
+    the next night rebuilds everything from raw; the published schemas stay as they are.
+    For an upgrade that changes the columns of an incremental model. Returns what went."""
+    dropped = []
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext('chw_publish'))")
+        for name in (*(s + CANDIDATE_SUFFIX for s in PUBLISHED), "chw_intermediate"):
+            if _schema_exists(conn, name):
+                conn.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(name)))
+                dropped.append(name)
+    return dropped
+
+
 def last_published(conn: psycopg.Connection) -> dt.date | None:
     row = conn.execute("select max(export_date) from ingest.publications").fetchone() \
         if _schema_exists(conn, "ingest") else None

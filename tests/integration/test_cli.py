@@ -50,3 +50,20 @@ def test_db_url_starts_the_embedded_warehouse(chw_home: Path, server_url: str):
     assert result.returncode == 0
     assert result.stdout.strip() == server_url
     assert result.stdout.startswith("postgresql://postgres@127.0.0.1:")
+
+
+def test_db_rebuild_drops_the_incremental_state_only(fresh_db: str, chw_home: Path):
+    import psycopg
+
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        for schema in ("ehr", "ehr__candidate", "chw_intermediate"):
+            conn.execute(f"create schema {schema}")
+            conn.execute(f"create table {schema}.t as select 1 as x")
+    env = {**os.environ, "CHW_HOME": str(chw_home), "CHW_DATABASE_URL": fresh_db}
+    result = subprocess.run([CHW, "db", "rebuild"], capture_output=True, text=True, env=env,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "dropped ehr__candidate, chw_intermediate" in result.stdout
+    with psycopg.connect(fresh_db) as conn:
+        left = {n for (n,) in conn.execute("select nspname from pg_namespace")}
+    assert "ehr" in left and not {"ehr__candidate", "chw_intermediate"} & left
