@@ -143,6 +143,19 @@ def test_the_round_trip_keeps_the_clinical_facts(exported):
             sent_at = _instant(res.get("effectiveDateTime"))
             if sent_at:
                 assert _instant(back["effectiveDateTime"]) == sent_at, rid
+            for comp in res.get("component") or []:  # each component, a value of its own
+                system, code = _first_coding(comp.get("code"))
+                part = out["Observation"][_key(f"{rid}#{code}")]
+                assert (system, code) in {(c.get("system"), c.get("code"))
+                                          for c in part["code"]["coding"]}, rid
+                if "value" in (comp.get("valueQuantity") or {}):
+                    assert float(part["valueQuantity"]["value"]) == \
+                        float(comp["valueQuantity"]["value"]), rid
+                    assert part["valueQuantity"].get("unit") == comp["valueQuantity"].get(
+                        "unit"), rid
+                if code in ("8480-6", "8462-4"):  # blood pressure, as vital signs
+                    assert part["category"][0]["coding"][0]["code"] == "vital-signs", rid
+                checked["component"] += 1
         elif rtype == "Condition":
             back = out["Condition"][_key(rid)]
             assert _first_coding(back["code"]) == _first_coding(res.get("code")), rid
@@ -165,6 +178,7 @@ def test_the_round_trip_keeps_the_clinical_facts(exported):
     # enough facts crossed both ways that the test means something
     assert checked["Observation"] >= 100 and checked["Patient"] >= 20, checked
     assert checked["Condition"] >= 5 and checked["MedicationRequest"] >= 5, checked
+    assert checked["component"] >= 10, checked
 
 
 def test_one_person_only(exported):

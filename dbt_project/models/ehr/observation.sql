@@ -1,8 +1,10 @@
 -- Every current observation (FHIR Observation):
---   lab results, a code sent as LOINC kept as LOINC, a facility's own code mapped through
+--   results, a code sent as LOINC kept as LOINC, a facility's own code mapped through
 --   the lab_map seed (unmapped ones are here, flagged by code_mapped, and counted in
---   quality.terminology_coverage); cancelled results and those of cancelled encounters are
---   absent (macro current_clinical_records);
+--   quality.terminology_coverage); a result whose LOINC code is a vital sign in the
+--   followup_measurements seed (a FHIR blood-pressure component) is category vital-signs;
+--   cancelled results and those of cancelled encounters are absent (macro
+--   current_clinical_records);
 --   the blood pressure and glucose measured at current chronic-disease follow-ups
 --   (int_followup_measurements), on the follow-up's person.
 -- Incremental (macros in ehr_incremental.sql) for lab results; the follow-up measurements
@@ -33,13 +35,19 @@ mapped_labs as (
         coalesce(case when coded_labs.code_system = 'http://loinc.org'
                       then coded_labs.test_code end,
                  map.loinc_code)                                      as loinc_code,
-        map.unit                                                      as map_unit
+        map.unit                                                      as map_unit,
+        -- a result coded as a vital sign the seed knows (a FHIR blood-pressure component)
+        coalesce(vital.category, 'laboratory')                        as category
     from coded_labs
     left join {{ ref('stg_ingest__facilities') }} as facility
         on facility.facility_code = coded_labs.facility_code
     left join {{ ref('lab_map') }} as map
         on map.facility_level = facility.facility_level
        and map.local_code = coded_labs.test_code
+    left join {{ ref('followup_measurements') }} as vital
+        on vital.loinc_code = coalesce(case when coded_labs.code_system = 'http://loinc.org'
+                                            then coded_labs.test_code end, map.loinc_code)
+       and vital.category = 'vital-signs'
 )
 
 select
@@ -48,7 +56,7 @@ select
     encounter_key::text,
     null::text                                                        as followup_key,
     facility_code::text,
-    'laboratory'::text                                                as category,
+    category::text,
     test_code::text                                                   as local_code,
     code_system::text,
     loinc_code::text,

@@ -140,6 +140,27 @@ def _observation(res: dict[str, Any], stamp: str) -> tuple[str, dict]:
         "updated_at": _updated(res, stamp), "change_flag": _flag(res)}
 
 
+def _components(res: dict[str, Any], row: dict[str, Any]) -> list[dict[str, Any]]:
+    """A panel's components (blood pressure: systolic and diastolic) as results of their own,
+    keyed '<id>#<code>', sharing the panel's patient, encounter, times and change flag: the
+    values a panel carries are not lost because the panel itself has none."""
+    out = []
+    for comp in res.get("component") or []:
+        code = _coding(comp.get("code")) if isinstance(comp, dict) else {}
+        if not code.get("code"):
+            continue
+        qty = comp.get("valueQuantity") or {}
+        value = qty.get("value", comp.get("valueString"))
+        out.append({**row, "record_id": f"{row['record_id']}#{code['code']}",
+                    "test_code": code["code"], "test_code_system": code.get("system"),
+                    "test_name": code.get("display") or code.get("text"),
+                    "value": None if value is None else str(value), "unit": qty.get("unit"),
+                    "reference_range": None,
+                    "abnormal_flag": _coding((comp.get("interpretation") or [{}])[0]).get(
+                        "code")})
+    return out
+
+
 def _medication(res: dict[str, Any], stamp: str) -> tuple[str, dict]:
     med = _coding(res.get("medicationCodeableConcept"))
     dosage = (res.get("dosageInstruction") or [{}])[0]
@@ -250,3 +271,6 @@ class FhirReader:
                            f"{rtype} has a shape we cannot map: {exc}")
                 continue
             yield Item(position, table, values, original)
+            if rtype == "Observation" and values.get("record_id"):
+                for component in _components(res, values):
+                    yield Item(position, table, component, original)
