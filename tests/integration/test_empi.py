@@ -129,3 +129,23 @@ def test_each_rule_on_hand_made_registrations(server_url, tmp_path: Path):
     assert ("n1", "uncertain_score") in review  # same name and birthday: a person decides
     assert ("t1", "uncertain_score") in review  # same phone, village, birthday
     assert not any(local == "w2" for local, _ in review)
+
+    # a reviewer answers two listed pairs: the twin is not Wang, the namesake is
+    with psycopg.connect(url) as conn:
+        listed = dict(conn.execute(
+            "select local_patient_id, candidate_person_key from pii.identity_review "
+            "where local_patient_id in ('t1', 'n1')").fetchall())
+        conn.execute("insert into pii.identity_decisions (facility_code, local_patient_id, "
+                     "candidate_person_key, decision, decided_by) values "
+                     "('V1', 't1', %s, 'different', 'reviewer'), "
+                     "('T1', 'n1', %s, 'same', 'reviewer')", (listed["t1"], listed["n1"]))
+        conn.commit()
+    dbt_identity(url, tmp_path)
+    with psycopg.connect(url) as conn:
+        after = {local: (key, basis) for local, key, basis in conn.execute(
+            "select local_patient_id, person_key, match_basis "
+            "from chw_intermediate.int_person_identity")}
+        review = conn.execute("select local_patient_id from pii.identity_review").fetchall()
+    assert listed["n1"] == got["w1"][0] and after["n1"] == (got["w1"][0], "reviewed")
+    assert after["t1"][0] != got["w1"][0]
+    assert not {("t1",), ("n1",)} & set(review)  # answered: off the list

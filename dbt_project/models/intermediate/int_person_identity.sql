@@ -1,7 +1,8 @@
 -- EMPI: every source identity (facility + local patient id) linked to one person key.
 -- In order: the deterministic anchor (int_identity_anchors: ID number, then health card or
 -- record number); else the one candidate person whose score reaches empi_link_threshold
--- (int_identity_candidates; ties are not linked); else the identity's own shared-key
+-- (int_identity_candidates; ties are not linked; a reviewer's 'same' decision links and
+-- wins over scores); else the identity's own shared-key
 -- group; else the identity alone. Uncertain pairs are listed in pii.identity_review and
 -- never merged. The key is a keyed hash: analysts never see the ID number.
 -- linked_batch_id: the ingest batch at which the identity got its current person (carried
@@ -16,7 +17,9 @@ with best as (
         max(score)                                                  as best_score,
         count(*) filter (where score >= {{ var('empi_link_threshold') }}) as linkable,
         min(candidate_anchor) filter (where score >= {{ var('empi_link_threshold') }})
-                                                                    as linked_anchor
+                                                                    as linked_anchor,
+        count(*) filter (where reviewed_same)                       as reviewed,
+        min(candidate_anchor) filter (where reviewed_same)          as reviewed_anchor
     from {{ ref('int_identity_candidates') }}
     group by facility_code, local_patient_id
 ),
@@ -27,17 +30,19 @@ resolved as (
         anchors.local_patient_id,
         case
             when anchors.person_anchor is not null then anchors.person_anchor
+            when best.reviewed = 1 then best.reviewed_anchor
             when best.linkable = 1 then best.linked_anchor
             when anchors.key_anchor is not null then anchors.key_anchor
             else 'local|' || anchors.facility_code || '|' || anchors.local_patient_id
         end                                                         as anchor,
         case
             when anchors.person_anchor is not null then anchors.anchor_basis
+            when best.reviewed = 1 then 'reviewed'
             when best.linkable = 1 then 'demographics'
             when anchors.key_anchor is not null then 'shared_key'
             else 'local_id'
         end                                                         as match_basis,
-        case when anchors.person_anchor is null and best.linkable = 1
+        case when anchors.person_anchor is null and (best.reviewed = 1 or best.linkable = 1)
              then best.best_score end                               as match_score
     from {{ ref('int_identity_anchors') }} as anchors
     left join best using (facility_code, local_patient_id)

@@ -1,20 +1,24 @@
 -- What the EMPI would not decide alone, for a person to review: identities whose best
 -- candidate scored between empi_review_threshold and empi_link_threshold, identities with
 -- several candidates at or above the link threshold, and identities whose card and record
--- number lead to different people. None of these was merged. Schema `pii`: only the
--- identity role reads it (the pairs point at people's registrations).
+-- number lead to different people. None of these was merged. A reviewer answers a pair in
+-- pii.identity_decisions ('same' links, 'different' keeps apart); answered pairs leave
+-- this list. Schema `pii`: only the identity role reads it (the pairs point at people's
+-- registrations).
 with candidates as (
     select
         candidates.*,
         count(*) filter (where score >= {{ var('empi_link_threshold') }})
-            over (partition by facility_code, local_patient_id)      as linkable
+            over (partition by facility_code, local_patient_id)      as linkable,
+        bool_or(reviewed_same)
+            over (partition by facility_code, local_patient_id)      as decided
     from {{ ref('int_identity_candidates') }} as candidates
 )
 
 select
     facility_code,
     local_patient_id,
-    {{ person_key(['candidate_anchor']) }}                           as candidate_person_key,
+    candidate_person_key,
     score,
     name_agrees,
     phone_agrees,
@@ -22,8 +26,9 @@ select
     case when linkable > 1 then 'several_candidates'
          else 'uncertain_score' end                                  as reason
 from candidates
-where (score >= {{ var('empi_review_threshold') }} and score < {{ var('empi_link_threshold') }})
-   or (score >= {{ var('empi_link_threshold') }} and linkable > 1)
+where not decided
+  and ((score >= {{ var('empi_review_threshold') }} and score < {{ var('empi_link_threshold') }})
+       or (score >= {{ var('empi_link_threshold') }} and linkable > 1))
 
 union all
 

@@ -130,6 +130,19 @@ create table if not exists pii.pseudonym_secret (
     created_at timestamptz not null default now()
 );
 
+-- a reviewer's word on a pair pii.identity_review listed: 'same' links the identity to the
+-- candidate person, 'different' keeps them apart for good (docs/identity.md)
+create table if not exists pii.identity_decisions (
+    facility_code text not null,
+    local_patient_id text not null,
+    candidate_person_key text not null,
+    decision text not null check (decision in ('same', 'different')),
+    decided_by text not null,
+    decided_at timestamptz not null default now(),
+    note text,
+    primary key (facility_code, local_patient_id, candidate_person_key)
+);
+
 create table if not exists ingest.facilities (
     facility_code text primary key,
     facility_name text not null,
