@@ -148,8 +148,8 @@ def test_incremental_nights_keep_the_latest_version_and_carry_cancellations(fres
     win; a cancellation arriving later removes the encounter and its diagnosis, whose own
     row did not change that night."""
     def build(n: int) -> None:
-        done = run_dbt(["build", "--select", "+condition", "+encounter"], fresh_db,
-                       tmp_path / f"n{n}")
+        done = run_dbt(["build", "--select", "+condition", "+encounter", "+observation"],
+                       fresh_db, tmp_path / f"n{n}")
         assert done.returncode == 0, done.stdout[-4000:]
 
     def current() -> tuple[list, list]:
@@ -159,6 +159,17 @@ def test_incremental_nights_keep_the_latest_version_and_carry_cancellations(fres
                     conn.execute("select code from ehr__candidate.condition "
                                  "order by 1").fetchall())
 
+    def vitals() -> list:
+        with psycopg.connect(fresh_db) as conn:
+            return conn.execute("select loinc_code, value_numeric from "
+                                "ehr__candidate.observation where followup_key is not null "
+                                "order by 1").fetchall()
+
+    def followup(flag: str, updated: str, **values) -> dict:
+        return {"record_id": "f5", "id_number": "11010519491231002X",
+                "disease": "hypertension", "followup_date": "2026-02-20",
+                "updated_at": updated, "change_flag": flag, **values}
+
     with psycopg.connect(fresh_db) as conn:
         ensure_schema(conn)
         conn.execute("insert into ingest.facilities values ('T1', 't', 'township_center', "
@@ -167,20 +178,31 @@ def test_incremental_nights_keep_the_latest_version_and_carry_cancellations(fres
                                     "department": "new"}], NIGHT, batch=1)
         _load(conn, "diagnoses", [_diagnosis("d1", "e1", "I10", "1", "2026-03-01 10:00")],
               NIGHT, batch=1)
+        _load(conn, "chronic_followups", [followup("1", "2026-03-01 09:00", sbp="150",
+                                                   dbp="95")], NIGHT, batch=1)
         conn.commit()
     build(1)
-    with psycopg.connect(fresh_db) as conn:  # the older version, delivered late
+    assert vitals() == [("8462-4", 95), ("8480-6", 150)]
+    with psycopg.connect(fresh_db) as conn:  # the older version, delivered late; the
+        # follow-up corrected: a new systolic, the diastolic taken out
         _load(conn, "encounters", [{**_encounter("e1", "1", "2026-03-01 09:00:00"),
                                     "department": "old"}], NIGHT, batch=2)
+        _load(conn, "chronic_followups", [followup("2", "2026-03-02 09:00", sbp="140")],
+              NIGHT, batch=2)
         conn.commit()
     build(2)
     assert current() == ([("new",)], [("I10",)])
-    with psycopg.connect(fresh_db) as conn:  # the encounter cancelled, a night later
+    assert vitals() == [("8480-6", 140)]
+    with psycopg.connect(fresh_db) as conn:  # the encounter cancelled, a night later; and
+        # the follow-up
         _load(conn, "encounters", [_encounter("e1", "3", "2026-03-02 08:00:00")],
+              NIGHT + dt.timedelta(days=1), batch=3)
+        _load(conn, "chronic_followups", [followup("3", "2026-03-03 09:00")],
               NIGHT + dt.timedelta(days=1), batch=3)
         conn.commit()
     build(3)
     assert current() == ([], [])
+    assert vitals() == []
 
 
 def test_incremental_nights_follow_people_the_empi_links_later(fresh_db, tmp_path: Path):

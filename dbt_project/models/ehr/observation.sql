@@ -7,13 +7,14 @@
 --   current_clinical_records);
 --   the blood pressure and glucose measured at current chronic-disease follow-ups
 --   (int_followup_measurements), on the follow-up's person.
--- Incremental (macros in ehr_incremental.sql) for lab results; the follow-up measurements
--- (a few per chronic patient a quarter) are replaced whole each night, as their people
--- come from ehr.chronic_followup.
+-- Incremental (macros in ehr_incremental.sql). Follow-up measurements: those of follow-ups
+-- changed since the watermark are deleted first and written again (a corrected follow-up
+-- may have lost a value), and any whose person differs from its follow-up's is rewritten.
 {{ ehr_incremental_config('observation_key',
      ["{{ ehr_delete_cancelled('observation_key', ref('int_lab_results__latest'), true) }}",
-      "{% if is_incremental() %}delete from {{ this }} where followup_key is not null{% else %}select 1{% endif %}"],
+      "{% if is_incremental() %}delete from {{ this }} where followup_key in (select record_key from {{ ref('int_chronic_followups__latest') }} where batch_id > {{ ehr_watermark() }}){% else %}select 1{% endif %}"],
      encounter_bound=true) }}
+-- depends_on: {{ ref('int_chronic_followups__latest') }}  (read by the pre-hook above)
 with labs as (
     {{ current_clinical_records(ref('int_lab_results__latest')) }}
 ),
@@ -96,3 +97,9 @@ select
 from {{ ref('int_followup_measurements') }} as measurement
 inner join {{ ref('chronic_followup') }} as followup
     on followup.followup_key = measurement.followup_key
+{%- if is_incremental() %}
+left join {{ this }} as published
+    on published.observation_key = measurement.observation_key
+where measurement.batch_id > {{ ehr_watermark() }}
+   or published.person_key is distinct from followup.person_key
+{%- endif %}
