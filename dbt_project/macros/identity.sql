@@ -67,6 +67,14 @@
 
 {#- The person of a facility's local patient id, from the EMPI (joined as `alias`); a patient
     whose registration has not arrived keeps a local key, so nothing is dropped. -#}
+{#- The EMPI joined to a record that names its patient by a facility's local id
+    (`record`.facility_code, `record`.local_patient_id), as `alias`. -#}
+{% macro join_identity(record, alias='identity') -%}
+left join {{ ref('int_person_identity') }} as {{ alias }}
+    on {{ alias }}.facility_code = {{ record }}.facility_code
+   and {{ alias }}.local_patient_id = {{ record }}.local_patient_id
+{%- endmacro %}
+
 {% macro person_of(facility_col, local_col, alias) -%}
 coalesce({{ alias }}.person_key, {{ person_key(["'local'", facility_col, local_col]) }})
 {%- endmacro %}

@@ -54,9 +54,7 @@ select
     md5(latest.facility_code || '|' || latest.encounter_source_id)     as encounter_key,
     {{ person_of('latest.facility_code', 'latest.local_patient_id', 'identity') }} as person_key
 from {{ relation }} as latest
-left join {{ ref('int_person_identity') }} as identity
-    on identity.facility_code = latest.facility_code
-   and identity.local_patient_id = latest.local_patient_id
+{{ join_identity('latest') }}
 left join {{ ref('int_encounters__latest') }} as encounter
     on encounter.record_key = md5(latest.facility_code || '|' || latest.encounter_source_id)
 where not latest.is_cancelled

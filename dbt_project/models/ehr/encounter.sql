@@ -29,8 +29,6 @@ left join {{ ref('stg_ingest__facilities') }} as facility
     on facility.facility_code = latest.facility_code
 left join {{ ref('encounter_class_map') }} as class
     on class.source_value = latest.encounter_class_source_value
-left join {{ ref('int_person_identity') }} as identity
-    on identity.facility_code = latest.facility_code
-   and identity.local_patient_id = latest.local_patient_id
+{{ join_identity('latest') }}
 where not latest.is_cancelled
 {{- changed_since_watermark('latest', 'identity') }}

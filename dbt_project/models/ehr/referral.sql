@@ -34,8 +34,6 @@ left join {{ ref('facility_levels') }} as from_tier
     on from_tier.facility_level = from_facility.facility_level
 left join {{ ref('facility_levels') }} as to_tier
     on to_tier.facility_level = to_facility.facility_level
-left join {{ ref('int_person_identity') }} as identity
-    on identity.facility_code = latest.facility_code
-   and identity.local_patient_id = latest.local_patient_id
+{{ join_identity('latest') }}
 where not latest.is_cancelled
 {{- changed_since_watermark('latest', 'identity') }}
