@@ -4,14 +4,14 @@ Airflow metadata and reports never touch a developer's .chw/."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from countyhealth.runtime import apply_no_telemetry
+
+from .databases import create_database, drop_database
 
 
 @pytest.fixture(scope="session")
@@ -42,10 +42,6 @@ def server_url(chw_home: Path) -> str:
 @pytest.fixture()
 def fresh_db(server_url: str) -> Iterator[str]:
     """An empty database of its own for one test."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = server_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    yield server_url.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'drop database "{name}" with (force)')
+    url = create_database(server_url)
+    yield url
+    drop_database(url)

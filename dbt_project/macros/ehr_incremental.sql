@@ -11,15 +11,20 @@
 {%- endmacro %}
 
 
-{#- config for an incremental ehr table keyed by `key`. `pre_hook` is a Jinja string
-    (rendered when the model runs, not when it is parsed) calling ehr_delete_cancelled. -#}
-{% macro ehr_incremental_config(key, pre_hook, encounter_bound=false) -%}
+{#- config for an incremental ehr table keyed by `key`, built from the latest versions in
+    the model `latest_model`. The pre-hooks are Jinja strings, rendered when the model runs
+    (not when it is parsed): first ehr_delete_cancelled, then `extra_pre_hooks`. -#}
+{% macro ehr_incremental_config(key, latest_model, encounter_bound=false,
+                                extra_pre_hooks=[]) -%}
 {%- set indexes = [{'columns': [key], 'unique': true}, {'columns': ['batch_id']}] -%}
 {%- if encounter_bound -%}
 {%- do indexes.append({'columns': ['encounter_key']}) -%}
 {%- endif -%}
+{%- set delete_cancelled = "{{ ehr_delete_cancelled('" ~ key ~ "', ref('" ~ latest_model
+                           ~ "'), " ~ (encounter_bound | string | lower) ~ ") }}" -%}
 {{ config(materialized='incremental', unique_key=key, incremental_strategy='delete+insert',
-          on_schema_change='fail', indexes=indexes, pre_hook=pre_hook) }}
+          on_schema_change='fail', indexes=indexes,
+          pre_hook=[delete_cancelled] + extra_pre_hooks) }}
 {%- endmacro %}
 
 
@@ -35,6 +40,19 @@ where {{ key }} in (select record_key from {{ latest_relation }}
    or encounter_key in (select record_key from {{ ref('int_encounters__latest') }}
                         where is_cancelled and batch_id > {{ ehr_watermark() }})
 {%- endif %}
+{%- else -%}
+select 1
+{%- endif -%}
+{%- endmacro %}
+
+
+{#- The other delete ehr.observation starts with: the measurements of follow-ups changed
+    since the watermark (a correction may take a value out); they are written again. -#}
+{% macro ehr_delete_changed_followup_measurements() -%}
+{%- if is_incremental() -%}
+delete from {{ this }}
+where followup_key in (select record_key from {{ ref('int_chronic_followups__latest') }}
+                       where batch_id > {{ ehr_watermark() }})
 {%- else -%}
 select 1
 {%- endif -%}

@@ -52,6 +52,10 @@ def _patient_ref(row: Row) -> dict[str, str]:
     return {"reference": f"Patient/{row['person_key']}"}
 
 
+def _encounter_ref(row: Row) -> dict[str, str] | None:
+    return {"reference": f"Encounter/{row['encounter_key']}"} if row["encounter_key"] else None
+
+
 def _facility(code: str | None) -> dict[str, Any] | None:
     return {"identifier": {"system": FACILITY_SYSTEM, "value": code}} if code else None
 
@@ -109,8 +113,7 @@ def condition(row: Row, zone: ZoneInfo) -> Resource:
         "code": {"coding": [{"system": row["code_system"], "code": row["code"],
                              "display": row["display"]}], "text": row["display"]},
         "subject": _patient_ref(row),
-        "encounter": {"reference": f"Encounter/{row['encounter_key']}"}
-        if row["encounter_key"] else None,
+        "encounter": _encounter_ref(row),
         "recordedDate": _when(row["recorded_at"], zone),
     })
 
@@ -132,8 +135,7 @@ def observation(row: Row, zone: ZoneInfo) -> Resource:
         "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": row["category"]}]}],
         "code": {"coding": codings, "text": row["display"]},
         "subject": _patient_ref(row),
-        "encounter": {"reference": f"Encounter/{row['encounter_key']}"}
-        if row["encounter_key"] else None,
+        "encounter": _encounter_ref(row),
         "effectiveDateTime": _when(row["effective_at"], zone),
         **value,
         "interpretation": [{"coding": [{"system": INTERPRETATION, "code": flag}]}]
@@ -152,8 +154,7 @@ def medication_request(row: Row, zone: ZoneInfo) -> Resource:
                                                   "display": row["display"]}],
                                       "text": row["display"]},
         "subject": _patient_ref(row),
-        "encounter": {"reference": f"Encounter/{row['encounter_key']}"}
-        if row["encounter_key"] else None,
+        "encounter": _encounter_ref(row),
         "authoredOn": _when(row["authored_at"], zone),
         "dosageInstruction": [{"text": " ".join(
             p for p in (row["dose"], row["frequency"]) if p)}],

@@ -46,20 +46,20 @@ def publish(conn: psycopg.Connection, export_date: dt.date,
             raise PublishError(f"nothing to publish: candidate schema(s) {', '.join(missing)} "
                                "not built (did dbt build run?)")
         for s in schemas:
-            retired = sql.Identifier(f"{s}__retired")
-            conn.execute(sql.SQL("drop schema if exists {} cascade").format(retired))
-            if _schema_exists(conn, s):
-                conn.execute(sql.SQL("alter schema {} rename to {}").format(
-                    sql.Identifier(s), retired))
-            conn.execute(sql.SQL("alter schema {} rename to {}").format(
-                sql.Identifier(s + CANDIDATE_SUFFIX), sql.Identifier(s)))
-            if s in RECYCLED and _schema_exists(conn, f"{s}__retired"):
-                _revoke_readers(conn, f"{s}__retired")
-                conn.execute(sql.SQL("alter schema {} rename to {}").format(
-                    retired, sql.Identifier(s + CANDIDATE_SUFFIX)))
-            else:
-                conn.execute(sql.SQL("drop schema if exists {} cascade").format(retired))
-            _grant_readers(conn, s)
+            candidate, retired = s + CANDIDATE_SUFFIX, f"{s}__retired"
+            rename = sql.SQL("alter schema {} rename to {}")
+            conn.execute(sql.SQL("drop schema if exists {} cascade").format(
+                sql.Identifier(retired)))
+            had_published = _schema_exists(conn, s)
+            if had_published:
+                conn.execute(rename.format(sql.Identifier(s), sql.Identifier(retired)))
+            conn.execute(rename.format(sql.Identifier(candidate), sql.Identifier(s)))
+            if had_published and s in RECYCLED:
+                _set_readers(conn, retired, readable=False)
+                conn.execute(rename.format(sql.Identifier(retired), sql.Identifier(candidate)))
+            elif had_published:
+                conn.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(retired)))
+            _set_readers(conn, s, readable=True)
         pub_id = conn.execute(
             "insert into ingest.publications (export_date, schemas) values (%s, %s) "
             "returning publication_id", (export_date, list(schemas))).fetchone()[0]
@@ -67,21 +67,18 @@ def publish(conn: psycopg.Connection, export_date: dt.date,
     return int(pub_id)
 
 
-def _grant_readers(conn: psycopg.Connection, schema: str) -> None:
-    """Grants die with the old schema: re-grant to the analyst role when it exists."""
-    if conn.execute("select 1 from pg_roles where rolname = 'chw_analyst'").fetchone():
-        conn.execute(sql.SQL("grant usage on schema {} to chw_analyst").format(
-            sql.Identifier(schema)))
-        conn.execute(sql.SQL("grant select on all tables in schema {} to chw_analyst").format(
-            sql.Identifier(schema)))
+READER_GRANTS = ("grant usage on schema {} to chw_analyst",
+                 "grant select on all tables in schema {} to chw_analyst")
+READER_REVOKES = ("revoke select on all tables in schema {} from chw_analyst",
+                  "revoke usage on schema {} from chw_analyst")
 
 
-def _revoke_readers(conn: psycopg.Connection, schema: str) -> None:
+def _set_readers(conn: psycopg.Connection, schema: str, *, readable: bool) -> None:
+    """Grants die with the old schema, so a published one is granted to the analyst role
+    again (when the role exists); a schema kept as the next candidate loses them."""
     if conn.execute("select 1 from pg_roles where rolname = 'chw_analyst'").fetchone():
-        conn.execute(sql.SQL("revoke select on all tables in schema {} from chw_analyst").format(
-            sql.Identifier(schema)))
-        conn.execute(sql.SQL("revoke usage on schema {} from chw_analyst").format(
-            sql.Identifier(schema)))
+        for statement in READER_GRANTS if readable else READER_REVOKES:
+            conn.execute(sql.SQL(statement).format(sql.Identifier(schema)))
 
 
 def drop_incremental_state(conn: psycopg.Connection) -> list[str]:

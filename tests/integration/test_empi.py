@@ -20,6 +20,8 @@ from countyhealth.ingest.loader import ensure_schema
 from countyhealth.ingest.tables import LINEAGE_COLUMNS, TABLES
 from countyhealth.synth import generate
 
+from ..databases import create_database
+
 START = dt.date(2026, 3, 1)
 DAYS = 6
 
@@ -31,20 +33,12 @@ def dbt_identity(url: str, work: Path) -> None:
     assert done.returncode == 0, done.stdout[-4000:]
 
 
-def _database(server_url: str, name: str) -> str:
-    admin = server_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"drop database if exists {name} with (force)")
-        conn.execute(f"create database {name}")
-    return server_url.rsplit("/", 1)[0] + f"/{name}"
-
-
 @pytest.fixture(scope="module")
 def linked_county(server_url: str, tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("empi") / "county"
     county = generate(out, population=8000, days=DAYS, start=START, seed=23, townships=4,
                       villages_per_township=3)
-    url = _database(server_url, "t_empi_county")
+    url = create_database(server_url, "t_empi_county")
     cfg = load_config(county.config_path)
     with psycopg.connect(url) as conn:
         for n in range(DAYS):
@@ -94,7 +88,7 @@ def _links_after_build(url: str, tmp_path: Path) -> tuple[dict, list]:
 
 
 def test_each_rule_on_hand_made_registrations(server_url, tmp_path: Path):
-    url = _database(server_url, "t_empi_rules")
+    url = create_database(server_url, "t_empi_rules")
     born = dt.date(1950, 5, 6)
     wang = make_id_number("370322", born, 11)
     legacy_li = make_id_number("370322", dt.date(1961, 2, 3), 23)

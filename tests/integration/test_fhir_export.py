@@ -21,6 +21,7 @@ from countyhealth.dbt_group import run_dbt
 from countyhealth.fhir_export import ExportError, export_fhir
 from countyhealth.ingest import ingest_night
 
+from ..databases import create_database, drop_database
 from .external import EXTERNAL, FHIR_EXAMPLES, deliver, fhir_resources
 
 NIGHT = dt.date(2026, 3, 1)
@@ -51,8 +52,6 @@ def _first_coding(concept: dict | None) -> tuple[str | None, str | None]:
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory, server_url):
     """Examples landed, ingested, built into the candidate schemas, exported (all)."""
-    import uuid
-
     work = tmp_path_factory.mktemp("fhir_round_trip")
     files = sorted(FHIR_EXAMPLES.glob("*.json"))
     deliver(work / "landing" / FACILITY / NIGHT.isoformat(),
@@ -61,11 +60,7 @@ def exported(tmp_path_factory, server_url):
         "county": {"code": "370322", "name": "test"},
         "facilities": [{"code": FACILITY, "name": "FHIR examples", "level": "tcm_hospital",
                         "format": "fhir-r4"}]}), encoding="utf-8")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = server_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    url = server_url.rsplit("/", 1)[0] + f"/{name}"
+    url = create_database(server_url)
     with psycopg.connect(url) as conn:
         ingest_night(conn, load_config(work / "county.yaml"), work / "landing", NIGHT)
         conn.commit()
@@ -88,8 +83,7 @@ def exported(tmp_path_factory, server_url):
         out[path.stem] = {r["id"]: r for r in map(json.loads, path.read_text().splitlines())}
     yield {"result": result, "out": out, "persons": persons, "loaded": loaded, "url": url,
            "work": work}
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'drop database "{name}" with (force)')
+    drop_database(url)
 
 
 def _examples() -> dict[tuple[str, str], dict]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import uuid
 from pathlib import Path
 
 import psycopg
@@ -23,6 +22,8 @@ from countyhealth.dbt_group import run_dbt
 from countyhealth.ingest import ingest_night
 from countyhealth.publish import publish
 from countyhealth.synth import generate
+
+from ..databases import create_database
 
 START = dt.date(2026, 3, 1)
 NIGHTS = [START + dt.timedelta(days=i) for i in range(4)]
@@ -47,14 +48,6 @@ def county(tmp_path_factory):
     return generate(tmp_path_factory.mktemp("incremental") / "c", population=2500,
                     days=len(NIGHTS), start=START, seed=23, townships=2,
                     villages_per_township=2)
-
-
-def _database(server_url: str) -> str:
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = server_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    return server_url.rsplit("/", 1)[0] + f"/{name}"
 
 
 def _ingest(url: str, county, night: dt.date) -> int:
@@ -120,7 +113,7 @@ def _touched(url: str, model: str, batch: int) -> int:
 
 
 def test_full_refresh_equals_incremental_nights(county, server_url, tmp_path: Path):
-    nightly, full = _database(server_url), _database(server_url)
+    nightly, full = create_database(server_url), create_database(server_url)
     oids_after_first = None
     for i, night in enumerate(NIGHTS):
         batch = _ingest(nightly, county, night)

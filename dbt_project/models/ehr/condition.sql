@@ -4,9 +4,7 @@
 -- icd10_chapters); a code outside ICD-10 is here, flagged (code_in_value_set), and counted
 -- in quality.terminology_coverage. Cancelled diagnoses and those of cancelled encounters
 -- are absent (macro current_clinical_records). Incremental (macros in ehr_incremental.sql).
-{{ ehr_incremental_config('condition_key',
-     "{{ ehr_delete_cancelled('condition_key', ref('int_conditions__latest'), true) }}",
-     encounter_bound=true) }}
+{{ ehr_incremental_config('condition_key', 'int_conditions__latest', encounter_bound=true) }}
 with current_records as (
     {{ current_clinical_records(ref('int_conditions__latest')) }}
 )

@@ -2,8 +2,7 @@
 -- each (cancelled ones left out), with its person from the EMPI (a local key while the
 -- registration has not arrived), its class (seed encounter_class_map) and its facility's
 -- level and township. Incremental (macros in ehr_incremental.sql).
-{{ ehr_incremental_config('encounter_key',
-     "{{ ehr_delete_cancelled('encounter_key', ref('int_encounters__latest')) }}") }}
+{{ ehr_incremental_config('encounter_key', 'int_encounters__latest') }}
 select
     latest.record_key::text                                           as encounter_key,
     {{ person_of('latest.facility_code', 'latest.local_patient_id', 'identity') }}::text

@@ -2,9 +2,8 @@
 -- system (national insurance codes unless the sender names another); cancelled lines and
 -- those of cancelled encounters are absent (macro current_clinical_records). Incremental
 -- (macros in ehr_incremental.sql).
-{{ ehr_incremental_config('medication_request_key',
-     "{{ ehr_delete_cancelled('medication_request_key', ref('int_medication_requests__latest'), true) }}",
-     encounter_bound=true) }}
+{{ ehr_incremental_config('medication_request_key', 'int_medication_requests__latest',
+                          encounter_bound=true) }}
 with current_records as (
     {{ current_clinical_records(ref('int_medication_requests__latest')) }}
 )

@@ -10,10 +10,8 @@
 -- Incremental (macros in ehr_incremental.sql). Follow-up measurements: those of follow-ups
 -- changed since the watermark are deleted first and written again (a corrected follow-up
 -- may have lost a value), and any whose person differs from its follow-up's is rewritten.
-{{ ehr_incremental_config('observation_key',
-     ["{{ ehr_delete_cancelled('observation_key', ref('int_lab_results__latest'), true) }}",
-      "{% if is_incremental() %}delete from {{ this }} where followup_key in (select record_key from {{ ref('int_chronic_followups__latest') }} where batch_id > {{ ehr_watermark() }}){% else %}select 1{% endif %}"],
-     encounter_bound=true) }}
+{{ ehr_incremental_config('observation_key', 'int_lab_results__latest', encounter_bound=true,
+     extra_pre_hooks=["{{ ehr_delete_changed_followup_measurements() }}"]) }}
 -- depends_on: {{ ref('int_chronic_followups__latest') }}  (read by the pre-hook above)
 with labs as (
     {{ current_clinical_records(ref('int_lab_results__latest')) }}

@@ -3,8 +3,7 @@
 -- village 1, township 2, county hospitals 3): up to a higher tier, down to a lower one,
 -- lateral within one; the direction as sent is kept beside it. Cancelled referrals are
 -- absent. Incremental (macros in ehr_incremental.sql).
-{{ ehr_incremental_config('referral_key',
-     "{{ ehr_delete_cancelled('referral_key', ref('int_referrals__latest')) }}") }}
+{{ ehr_incremental_config('referral_key', 'int_referrals__latest') }}
 select
     latest.record_key::text                                           as referral_key,
     {{ person_of('latest.facility_code', 'latest.local_patient_id', 'identity') }}::text
