@@ -56,12 +56,14 @@ def _ensure_system_user(name: str) -> None:
 
 def _open_up(path: Path) -> None:
     """Let the postgres system user traverse every parent of `path` and read (and run)
-    everything under it. Done once: the wheel ships its files readable by the owner only."""
+    everything under it. The files are opened once (the wheel ships them readable by the
+    owner only; pip may have opened them already); the parents every time, since a
+    checkout in a private folder (mktemp -d, a 0700 home) still blocks the way to them."""
+    for parent in path.parents:  # always: a fresh clone may sit in a 0700 folder
+        parent.chmod(parent.stat().st_mode | 0o011)
     marker = path / "bin" / "postgres"
     if marker.exists() and marker.stat().st_mode & 0o005 == 0o005:
         return
-    for parent in path.parents:
-        parent.chmod(parent.stat().st_mode | 0o011)
     for child in [path, *path.rglob("*")]:
         child.chmod(child.stat().st_mode | 0o055)
 
