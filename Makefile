@@ -11,15 +11,25 @@ export GX_ANALYTICS_ENABLED=False
 export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED=False
 export SCARF_ANALYTICS=false
 
-.PHONY: demo test install lint clean bench-generate bench-ingest bench-empi bench-incremental
+.PHONY: demo test browser install lint clean bench-generate bench-ingest bench-empi bench-incremental
 
 ## demo: install, start the embedded warehouse, generate a county, run the DAG for each night
 demo: $(STAMP)
 	$(BIN)/chw demo
 
 ## test: install, then run the whole test suite (unit, integration, end to end)
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/pytest
+
+## browser: Debian's headless Chromium, which opens the HTML report in the tests
+## (best effort: without root or apt the report's browser test is skipped, and says so)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 || \
+	  ( $(SUDO) apt-get update >/dev/null 2>&1 && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 ) || \
+	  echo "note: chromium could not be installed; the report's browser test will be skipped"
 
 ## install: the pinned environment in .venv (re-done only when the pins change)
 install: $(STAMP)

@@ -1,17 +1,79 @@
-{#- The one formula of every rate indicator: numerator rows / denominator rows per period,
-    at day and month grain. Numerator and denominator models list the counted rows, so an
-    auditor can see exactly what was counted (Tuva's pattern). -#}
-{% macro indicator_rates(indicator_id, denominator, numerator) -%}
-{%- for grain in ['day', 'month'] %}
-select
-    '{{ indicator_id }}'::text                                as indicator_id,
-    '{{ grain }}'::text                                       as period_grain,
-    date_trunc('{{ grain }}', d.period_date)::date            as period_start,
-    count(*) filter (where n.encounter_key is not null)       as numerator,
-    count(*)                                                  as denominator
-from {{ ref(denominator) }} as d
-left join {{ ref(numerator) }} as n using (encounter_key)
-group by date_trunc('{{ grain }}', d.period_date)::date
-{% if not loop.last %}union all{% endif %}
+{#- The one formula of every indicator. Each indicator has a denominator model and a
+    numerator model (Tuva's pattern) listing what is counted, one row each, with the same
+    columns:
+        subject_key    what the row counts (a visit, a settlement, a person, ...)
+        period_date    the day it falls on
+        facility_code, facility_level, township_code   where it happened (null: not
+                       meaningful for this indicator; the breakdown then has no row)
+        amount         what the row adds: 1 for a count, yuan for money, a prevalence for
+                       an expected number of patients
+    numerator = sum(amount) of the numerator rows, denominator = sum(amount) of the
+    denominator rows, per period (day, month) and per breakdown (the whole county, each
+    facility, township and facility level), in one pass with grouping sets. An indicator
+    that is a plain count has no denominator model. The value, target, last year's value
+    and growth are derived from these in indicator_summary, nowhere else. -#}
+{% macro indicator_measure(indicator_id, numerator, denominator=none, grains=['month']) -%}
+{%- set parts = [('numerator', numerator)] -%}
+{%- if denominator -%}{%- do parts.append(('denominator', denominator)) -%}{%- endif -%}
+with
+{%- for part, model in parts %}
+{{ part }}_sums as (
+    {%- for grain in grains %}
+    select
+        '{{ grain }}'::text                                       as period_grain,
+        date_trunc('{{ grain }}', period_date)::date              as period_start,
+        case when grouping(facility_code) = 0 then 'facility'
+             when grouping(township_code) = 0 then 'township'
+             when grouping(facility_level) = 0 then 'level'
+             else 'county' end                                    as breakdown,
+        coalesce(facility_code, township_code, facility_level, 'all')::text as breakdown_value,
+        sum(amount)::numeric                                      as total
+    from {{ ref(model) }}
+    group by grouping sets ((date_trunc('{{ grain }}', period_date)::date),
+                            (date_trunc('{{ grain }}', period_date)::date, facility_code),
+                            (date_trunc('{{ grain }}', period_date)::date, township_code),
+                            (date_trunc('{{ grain }}', period_date)::date, facility_level))
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+){% if not loop.last %},{% endif %}
 {%- endfor %}
+
+select
+    '{{ indicator_id }}'::text                                    as indicator_id,
+    coalesce(d.period_grain, n.period_grain)                      as period_grain,
+    coalesce(d.period_start, n.period_start)                      as period_start,
+    coalesce(d.breakdown, n.breakdown)                            as breakdown,
+    coalesce(d.breakdown_value, n.breakdown_value)                as breakdown_value,
+    coalesce(n.total, 0)                                          as numerator,
+    {% if denominator %}coalesce(d.total, 0){% else %}null::numeric{% endif %} as denominator
+{%- if denominator %}
+from denominator_sums as d
+full join numerator_sums as n
+    using (period_grain, period_start, breakdown, breakdown_value)
+{%- else %}
+from numerator_sums as n
+cross join (select null::text as period_grain, null::date as period_start,
+                   null::text as breakdown, null::text as breakdown_value) as d
+{%- endif %}
+-- a group whose breakdown column is null is not a facility, township or level: dropped;
+-- so is a facility, township or level the denominator does not place rows by (numerator
+-- rows there have nothing to be divided by: the county row still counts them)
+where not (coalesce(d.breakdown, n.breakdown) <> 'county'
+           and coalesce(d.breakdown_value, n.breakdown_value) = 'all')
+{%- if denominator %}
+  and not (n.breakdown <> 'county' and d.breakdown is null)
+{%- endif %}
+{%- endmacro %}
+
+
+{#- The six columns every indicator row model starts with (the shape indicator_measure
+    sums): what the row counts, its day, where it is placed, what it adds. -#}
+{% macro indicator_row(subject_key, period_date, facility_code='null', facility_level='null',
+                       township_code='null', amount='1') -%}
+    ({{ subject_key }})::text                                        as subject_key,
+    ({{ period_date }})::date                                        as period_date,
+    ({{ facility_code }})::text                                      as facility_code,
+    ({{ facility_level }})::text                                     as facility_level,
+    ({{ township_code }})::text                                      as township_code,
+    ({{ amount }})::numeric                                          as amount
 {%- endmacro %}

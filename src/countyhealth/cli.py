@@ -5,6 +5,7 @@
     chw db start|stop|url         the embedded warehouse
     chw generate --out DIR ...    a synthetic county (config, landing folders, truth.json)
     chw export-fhir --all|--person KEY --out DIR   the published EHR as FHIR R4 NDJSON
+    chw report [--date D]         rebuild a night's HTML quality report, print its path
 """
 
 from __future__ import annotations
@@ -71,6 +72,9 @@ def _show_results() -> None:
     console.print(indicator_table())
     console.print(levels_table())
     url = database_url()
+    reports = sorted(settings().reports_dir.glob("*/index.html"))
+    if reports:
+        console.print(f"\nQuality report: [bold]{reports[-1]}[/] (chw report rebuilds it)")
     console.print(f"\nConnect: [bold]{pg_bin_dir() / 'psql'} '{url}'[/]")
     console.print("Analysts read schemas [bold]ehr[/] and [bold]quality[/]; "
                   "try: select * from quality.indicator_summary;")
@@ -191,6 +195,27 @@ def cmd_export_fhir(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from countyhealth.publish import last_published
+    from countyhealth.report_html import write_night_report
+    from countyhealth.warehouse import connect, database_url
+
+    s = settings()
+    url = database_url()
+    with connect(url) as conn:
+        night = args.date or last_published(conn)
+    if night is None:
+        console.print("[red]error:[/] nothing is published yet: run a night first "
+                      "(chw run --date YYYY-MM-DD, or chw demo)")
+        return 2
+    name = load_config(s.config_path).county.name if s.config_path.exists() else "County"
+    with console.status(f"writing the quality report of {night}…"):
+        path = write_night_report(night, url, s.reports_dir, name,
+                                  with_dbt_docs=not args.no_dbt_docs)
+    print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chw", description="County Health Warehouse: nightly "
                                 "facility exports -> EHR -> validated quality indicators.")
@@ -255,6 +280,17 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--no-validate", action="store_true",
                    help="skip the R4 validation of each resource (faster for --all)")
     x.set_defaults(func=cmd_export_fhir)
+
+    rp = sub.add_parser("report", help="rebuild a night's HTML quality report and print its "
+                        "path", description="Write <CHW_HOME>/reports/<night>/index.html: "
+                        "every indicator's trend against its target, league tables of "
+                        "facilities and townships, the data-quality picture (deliveries late "
+                        "or held, quarantine by reason and facility), with the dbt docs of "
+                        "the published models beside it. Opens offline (no scripts, no CDN).")
+    rp.add_argument("--date", type=_date, help="export night (default: the last published)")
+    rp.add_argument("--no-dbt-docs", action="store_true",
+                    help="skip generating the dbt docs (faster)")
+    rp.set_defaults(func=cmd_report)
     return p
 
 

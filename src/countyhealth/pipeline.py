@@ -115,8 +115,12 @@ def publish_night(export_date: dt.date) -> int:
 
 
 def report(export_date: dt.date) -> str:
+    """The night's HTML quality report (with dbt docs beside it) and the text summary."""
     from countyhealth.report import write_text_report
+    from countyhealth.report_html import write_night_report
 
-    path = write_text_report(export_date)
+    path = write_night_report(export_date, database_url(), settings().reports_dir,
+                              county().county.name)
+    write_text_report(export_date)
     log.info("report written to %s", path)
     return str(path)

@@ -10,13 +10,16 @@ from rich.console import Console
 from rich.table import Table
 
 from countyhealth.config import settings
+from countyhealth.svg_charts import format_value
 from countyhealth.warehouse import connect, database_url
 
 INDICATORS_SQL = """
-select indicator_id, indicator_name_zh, period_grain, period_start, numerator, denominator,
-       value, target, meets_target
-from quality.indicator_summary
-order by indicator_id, period_grain, period_start
+select s.indicator_id, s.indicator_name_zh, s.period_grain, s.period_start, s.numerator,
+       s.denominator, s.value, s.target, s.meets_target, s.unit, s.target_direction
+from quality.indicator_summary as s
+join chw_reference.indicator_definitions as d using (indicator_id)
+where s.breakdown = 'county' and s.period_grain = 'month'
+order by d.display_order, s.period_start
 """
 
 LEVELS_SQL = """
@@ -44,13 +47,22 @@ select reason_code, count(*) from ingest.rejected group by 1 order by 2 desc, 1
 """
 
 
+def _number(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _figure(value) -> str:
+    return "-" if value is None else format_value(float(value), "count")
+
+
 def _schema_exists(conn, name: str) -> bool:
     return conn.execute("select 1 from pg_namespace where nspname = %s", (name,)).fetchone() \
         is not None
 
 
 def indicator_table(url: str | None = None) -> Table:
-    table = Table(title="Published indicators (quality.indicator_summary)")
+    table = Table(title="Published indicators, county, by month (quality.indicator_summary; "
+                        "by day, facility, township and level there too)")
     for col in ("indicator", "grain", "period", "numerator", "denominator", "value", "target",
                 "met"):
         table.add_column(col, justify="right" if col in ("numerator", "denominator", "value",
@@ -59,10 +71,12 @@ def indicator_table(url: str | None = None) -> Table:
         if not _schema_exists(conn, "quality"):
             return table
         for row in conn.execute(INDICATORS_SQL).fetchall():
-            ind, name, grain, start, num, den, value, target, met = row
-            table.add_row(f"{ind} {name}", grain, start.isoformat(), str(num), str(den),
-                          "-" if value is None else f"{float(value):.1%}",
-                          "-" if target is None else f"≥ {float(target):.0%}",
+            ind, name, grain, start, num, den, value, target, met, unit, direction = row
+            table.add_row(f"{ind} {name}", grain, start.isoformat(), _figure(num),
+                          _figure(den), format_value(_number(value), unit),
+                          "-" if target is None else
+                          f"{'≥' if direction == 'at_least' else '≤'} "
+                          f"{format_value(float(target), unit)}",
                           {True: "yes", False: "no", None: "-"}[met])
     return table
 

@@ -15,6 +15,8 @@ import pytest
 from countyhealth.runner import run_night
 from countyhealth.synth import generate
 
+from ..indicator_truth import assert_indicator_matches, published_indicators
+
 pytestmark = pytest.mark.e2e
 
 NIGHT = dt.date(2026, 4, 1)  # a night of its own in Airflow's metadata
@@ -50,7 +52,10 @@ def test_native_formats_publish_the_truth(chw_home: Path, native_db: str):
         levels = conn.execute("select visit_date, facility_level, visits, admissions from "
                               "quality.visits_by_level_daily").fetchall()
         share = conn.execute("select period_start, numerator, denominator from "
-                             "quality.indicator_summary where period_grain = 'day'").fetchall()
+                             "quality.indicator_summary where period_grain = 'day' and "
+                             "indicator_id = 'primary_care_visit_share' and "
+                             "breakdown = 'county'").fetchall()
+        indicators = published_indicators(conn)
         status = dict(conn.execute("select facility_code, status from ingest.deliveries"
                                    ).fetchall())
     assert formats.get("hl7v2", 0) > 0 and formats.get("fhir-r4", 0) > 0
@@ -61,5 +66,8 @@ def test_native_formats_publish_the_truth(chw_home: Path, native_db: str):
     assert {d.isoformat(): (n, den) for d, n, den in share} == {
         d: (v["numerator"], v["denominator"])
         for d, v in as_of["primary_care_visit_share_daily"].items()}
+    # every indicator, from HL7 v2, FHIR R4 and CSV alike
+    for indicator in truth["as_of"][NIGHT.isoformat()]["quality"]:
+        assert_indicator_matches(indicators, truth, NIGHT.isoformat(), indicator)
     for held in truth["held_deliveries"]:
         assert status[held["facility"]] == ("missing" if held["why"] == "late" else "held")

@@ -10,15 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from countyhealth.cli import main
+from countyhealth.config import settings
 from countyhealth.runner import run_night
 from countyhealth.synth import generate
 from countyhealth.warehouse import database_url
 
+from ..browser import measure_report
 from .expected import expected
 
 pytestmark = pytest.mark.e2e
@@ -55,8 +59,8 @@ def _checksums(url: str) -> dict[str, str]:
 
 def test_every_task_ran_including_cosmos_dbt_tasks(two_nights):
     tasks = two_nights[-1].tasks
-    for t in ("wait_for_deliveries", "ingest", "validate_raw", "validate_marts", "publish",
-              "report"):
+    for t in ("wait_for_deliveries", "ingest", "validate_raw", "dbt_quality", "validate_marts",
+              "publish", "report"):
         assert tasks.get(t) == "success"
     dbt_tasks = [t for t in tasks if t.startswith("dbt_build.")]
     # one `dbt build` task per model and seed (its tests included); tests that span two
@@ -75,7 +79,8 @@ def test_published_marts_match_counts_from_the_files(county, two_nights):
                               "from quality.visits_by_level_daily").fetchall()
         daily = conn.execute("select period_start, numerator, denominator from "
                              "quality.indicator_summary where indicator_id = "
-                             "'primary_care_visit_share' and period_grain = 'day'").fetchall()
+                             "'primary_care_visit_share' and period_grain = 'day' "
+                             "and breakdown = 'county'").fetchall()
         patients = conn.execute("select count(*) from ehr.patient").fetchone()[0]
         candidates = {n for (n,) in conn.execute(
             "select nspname from pg_namespace where nspname like '%%__candidate'")}
@@ -108,7 +113,9 @@ def test_published_marts_match_the_generators_truth(county, two_nights):
         levels = conn.execute("select visit_date, facility_level, visits from "
                               "quality.visits_by_level_daily where visits > 0").fetchall()
         share = conn.execute("select period_start, numerator, denominator, value from "
-                             "quality.indicator_summary where period_grain = 'day'").fetchall()
+                             "quality.indicator_summary where period_grain = 'day' and "
+                             "indicator_id = 'primary_care_visit_share' and "
+                             "breakdown = 'county'").fetchall()
     assert {f"{d.isoformat()}|{lvl}": v for d, lvl, v in levels} == as_of["visits_by_level_daily"]
     expected_share = as_of["primary_care_visit_share_daily"]
     assert {d.isoformat(): {"numerator": n, "denominator": den, "value": float(v)}
@@ -171,3 +178,56 @@ def test_late_and_truncated_deliveries_do_not_block_the_night(county, two_nights
     for held in truth["held_deliveries"]:
         assert status[held["facility"]] == ("missing" if held["why"] == "late" else "held")
     assert sum(s == "loaded" for s in status.values()) >= 3
+
+
+def test_report_task_writes_a_report_that_opens_offline_with_its_charts(two_nights):
+    """The DAG's last task wrote the HTML report with dbt docs beside it; headless Chromium
+    opens it with nothing but file: URLs and lays out one chart per indicator: a line where a
+    daily indicator has two nights, the target where one is set."""
+    night = NIGHTS[-1].isoformat()
+    path = settings().reports_dir / night / "index.html"
+    assert two_nights[-1].tasks.get("dbt_quality") == "success"
+    assert path.is_file() and (path.parent / "dbt-docs" / "index.html").is_file()
+    page = measure_report(path)
+    assert night in page["title"] and page["scripts"] == 0
+    assert all(url.startswith(("file:", "data:")) for url in page["requests"])
+    with psycopg.connect(database_url()) as conn:
+        defined = dict(conn.execute("select indicator_id, target from "
+                                    "chw_reference.indicator_definitions").fetchall())
+        # the points each chart must show: days with a value (daily indicators), else months
+        published = dict(conn.execute(
+            "select indicator_id, case when bool_or(period_grain = 'day') "
+            "then count(value) filter (where period_grain = 'day') "
+            "else count(value) filter (where period_grain = 'month') end "
+            "from quality.indicator_summary where breakdown = 'county' group by 1"))
+    cards = {c["id"]: c for c in page["cards"]}
+    assert set(cards) == set(defined)
+    assert any(n >= 2 for n in published.values())
+    for indicator, points in published.items():
+        card = cards[indicator]
+        assert card["width"] > 300 and card["height"] > 100, card
+        assert card["points"] == points, card
+        if points >= 2:
+            assert card["line"] > 50, card
+        if defined[indicator] is not None:
+            assert card["target"] == 1, card
+    assert len(page["tables"]) >= 4 and min(page["tables"]) >= 2  # leagues, deliveries, ...
+
+
+def test_chw_report_rebuilds_the_last_published_night(two_nights, capsys):
+    path = settings().reports_dir / NIGHTS[-1].isoformat() / "index.html"
+    path.unlink()
+    assert main(["report", "--no-dbt-docs"]) == 0
+    assert capsys.readouterr().out.strip().endswith(str(path)) and path.is_file()
+
+
+def test_analyst_examples_run_on_the_published_warehouse(two_nights):
+    """Every SQL example of docs/analysts.md runs as written and returns rows (unless it
+    says it may be empty), so the guide stays true as the schemas change."""
+    text = (settings().project_dir / "docs" / "analysts.md").read_text(encoding="utf-8")
+    examples = re.findall(r"```sql\n(.*?)```", text, flags=re.S)
+    assert len(examples) >= 10
+    with psycopg.connect(database_url()) as conn:
+        for sql in examples:
+            rows = conn.execute(sql).fetchall()
+            assert rows or sql.lstrip().startswith("-- empty"), sql

@@ -12,21 +12,10 @@ import psycopg
 from countyhealth.dbt_group import run_dbt
 from countyhealth.identity import make_id_number
 from countyhealth.ingest.loader import ensure_schema
-from countyhealth.ingest.tables import LINEAGE_COLUMNS, TABLES
+
+from ..raw_rows import load_rows as _load
 
 NIGHT = dt.date(2026, 3, 1)
-
-
-def _load(conn: psycopg.Connection, table: str, rows: list[dict], night: dt.date,
-          batch: int = 1, facility: str = "T1") -> None:
-    columns = (*TABLES[table].columns, *LINEAGE_COLUMNS)
-    conn.execute("insert into ingest.runs (batch_id, export_date) values (%s, %s) "
-                 "on conflict do nothing", (batch, night))
-    with conn.cursor().copy(f"copy raw.{table} ({', '.join(columns)}) from stdin") as copy:
-        for position, row in enumerate(rows, start=2):
-            full = {**dict.fromkeys(TABLES[table].columns), **row}
-            copy.write_row((*(full[c] for c in TABLES[table].columns), batch, batch,
-                            facility, night, position))
 
 
 def _encounter(record_id: str, flag: str, updated: str) -> dict:

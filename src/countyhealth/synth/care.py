@@ -174,6 +174,7 @@ class Simulation:
         else:
             cost = round(rng.uniform(20, 400), 2)
         dept = rng.choice(codes.DEPARTMENTS[f.level])
+        enc.department, enc.total_cost = dept, cost
         row = {"record_id": enc_id, "patient_id": pid, "encounter_class": cls,
                "department": dept, "start_time": sent_start, "end_time": None,
                "disposition": None, "total_cost": cost,
@@ -210,6 +211,9 @@ class Simulation:
             if rng.random() < self.defects.out_of_value_set:
                 code = codes.OUT_OF_SET_DIAGNOSIS
                 night.defect(f.code, "diagnoses", "code_out_of_value_set")
+            elif dx.chronic:
+                self.state.record("chronic_diagnosis", night.date, f.code, enc_id, r.index,
+                                  when.date())
             night.add(f.code, "diagnoses", {
                 "record_id": f"{enc_id}D{n}", "encounter_id": enc_id, "patient_id": pid,
                 "diagnosis_type": "1" if n == 1 else "2", "icd10_code": code,
@@ -248,6 +252,7 @@ class Simulation:
                 value = self.rng.uniform(lab.low * 0.8, lab.high * 1.2)
             value = round(max(value, 0.1), 1)
             flag = "H" if value > lab.high else ("L" if value < lab.low else "N")
+            self.state.record("lab", night.date, f.code, enc_id, r.index, key, when)
             night.add(f.code, "lab_results", {
                 "record_id": f"{enc_id}L{n}", "encounter_id": enc_id, "patient_id": pid,
                 "test_code": local[key], "test_name": lab.name, "value": value,
@@ -259,6 +264,7 @@ class Simulation:
     def _referral(self, night: Night, src: SynthFacility, dst: SynthFacility, pid: str,
                   direction: str, dx: codes.Diagnosis, when: dt.datetime) -> None:
         self.serial[src.code + "ref"] += 1
+        self.state.record("referral", night.date, src.code, src.level, dst.level, when.date())
         night.add(src.code, "referrals", {
             "record_id": f"{src.code}Z{when:%Y%m%d}{self.serial[src.code + 'ref']:05d}",
             "patient_id": pid, "from_facility": src.code, "to_facility": dst.code,
@@ -368,6 +374,8 @@ class Simulation:
             end = dt.datetime.combine(night.date, dt.time(self.rng.randint(8, 11), 0))
             died = self.rng.random() < 0.015
             enc.end = end
+            self.state.record("discharge", night.date, f.code, enc_id, r.index, enc.start, end,
+                              died)
             prior = self.last_sent[enc_id]
             self._send(night, f.code, {
                 **prior, "end_time": end, "disposition": DEATH_DISPOSITION if died else "1",
@@ -414,6 +422,8 @@ class Simulation:
                 self.state.followups += 1
                 glucose = round(rng.gauss(6.6 if controlled else 8.4, 0.8), 1) \
                     if disease == "diabetes" else None
+                self.state.record("followup", night.date, self.public_health.code, r.index,
+                                  disease, when.date(), sbp, dbp, glucose)
                 village = self.villages[r.township][(r.village - 1)
                                                     % len(self.villages[r.township])]
                 night.add(self.public_health.code, "chronic_followups", {

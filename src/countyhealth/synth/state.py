@@ -25,6 +25,8 @@ class Encounter:
     cancelled: bool = False
     quarantined: bool = False  # sent with an unreadable or future start time
     in_county: bool = True
+    department: str = ""
+    total_cost: float | None = None
 
 
 @dataclass
@@ -51,3 +53,11 @@ class CareState:
     settlements: list[Row] = field(default_factory=list)
     followups: int = 0
     deaths: int = 0
+    # what the indicators count besides encounters and settlements, as delivered (the night
+    # and facility of the delivery decide whether a held delivery keeps them out)
+    events: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+
+    def record(self, kind: str, *event: Any) -> None:
+        """An event of `kind` (referral, chronic_diagnosis, lab, followup, discharge), for
+        truth.json's indicators: (night, facility, ...) first, as truth_indicators reads."""
+        self.events[kind].append(event)

@@ -15,6 +15,9 @@ from typing import Any
 from countyhealth.synth.county import SynthFacility
 from countyhealth.synth.people import Resident
 from countyhealth.synth.state import CareState, Encounter
+from countyhealth.synth.truth_indicators import indicators_as_of
+
+QUALITY_NIGHTS = 7  # as_of[date]["quality"] for the last nights only: each costs O(residents)
 
 PRIMARY = ("township_center", "village_clinic")
 
@@ -67,6 +70,11 @@ def truth_document(state: CareState, facilities: list[SynthFacility],
         for n in state.nights
     }
     settlements = state.settlements
+    as_of = {n.date.isoformat(): indicators(_published(state, n.date, held_keys))
+             for n in state.nights}
+    for n in state.nights[-QUALITY_NIGHTS:]:
+        as_of[n.date.isoformat()]["quality"] = indicators_as_of(
+            state, residents, n.date, _published(state, n.date, held_keys), held_keys)
     return {
         "rows_written": written,
         "rows": rows,
@@ -89,7 +97,6 @@ def truth_document(state: CareState, facilities: list[SynthFacility],
                                              if s["in_county"] == "1"), 2),
             "fund_paid_total": round(sum(s["fund_paid"] for s in settlements), 2),
         },
-        **indicators(_published(state, state.nights[-1].date, held_keys)),
-        "as_of": {n.date.isoformat(): indicators(_published(state, n.date, held_keys))
-                  for n in state.nights},
+        **as_of[state.nights[-1].date.isoformat()],
+        "as_of": as_of,
     }

@@ -1,0 +1,4 @@
+-- 家庭医生签约率, numerator: residents with a contract in force on the month's measuring day,
+-- each person once.
+select * from {{ ref('indicator_contracted_residents') }}
+where is_contracted

@@ -1,0 +1,3 @@
+-- 医保基金县域内支出占比, numerator: the denominator's payments at county facilities.
+select * from {{ ref('fund_in_county_share__denominator') }}
+where in_county

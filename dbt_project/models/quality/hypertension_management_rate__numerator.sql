@@ -1,0 +1,4 @@
+-- 高血压患者管理率, numerator: managed hypertension patients (a current follow-up in the last twelve
+-- months; indicator_managed_patients).
+select * from {{ ref('indicator_managed_patients') }}
+where disease = 'hypertension'

@@ -1,0 +1,3 @@
+-- 县域内就诊率, numerator: the denominator's visits and admissions at county facilities.
+select * from {{ ref('in_county_care_rate__denominator') }}
+where in_county

@@ -1,0 +1,23 @@
+-- Every current insurance settlement of a resident insured in the county, except pharmacy
+-- purchases, in the shape every indicator model has (macro indicator_measure; amount 1,
+-- fund_paid beside it for the fund indicators). Care outside the county is seen only here.
+-- Placed by the resident's township (ehr.patient) and, for care inside the county, by the
+-- facility that gave it.
+select
+    {{ indicator_row('settlement.settlement_key', 'settlement.admit_date',
+                     'case when settlement.in_county then settlement.care_facility_code end',
+                     'case when settlement.in_county then settlement.care_facility_level end',
+                     'patient.township_code') }},
+    settlement.person_key,
+    settlement.in_county,
+    settlement.is_inpatient,
+    settlement.is_primary_care,
+    settlement.care_township_code,
+    coalesce(settlement.fund_paid, 0)               as fund_paid,
+    settlement.total_cost
+from {{ ref('insurance_settlement') }} as settlement
+left join {{ ref('patient') }} as patient
+    on patient.person_key = settlement.person_key
+where settlement.insured_in_county
+  and not settlement.is_pharmacy
+  and settlement.admit_date is not null

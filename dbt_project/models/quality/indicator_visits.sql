@@ -1,0 +1,11 @@
+-- Every current outpatient or emergency visit (诊疗人次) at a county facility, in the shape
+-- every indicator model has (macro indicator_measure): the rows the visit-based indicators
+-- count. Admissions are not visits; cancelled visits are already gone from ehr.
+select
+    {{ indicator_row('encounter_key', 'encounter_date', 'facility_code', 'facility_level',
+                     'township_code') }},
+    person_key,
+    is_primary_care,
+    (facility_level = 'tcm_hospital' or department ~ '中医|针灸|推拿')    as is_tcm
+from {{ ref('encounter') }}
+where is_visit

@@ -1,0 +1,4 @@
+-- 县域内住院人均费用, denominator: every current admission at a county facility with a
+-- reported total cost (the cost as last reported; final once the discharge is sent).
+select * from {{ ref('indicator_admissions') }}
+where total_cost is not null

@@ -1,0 +1,4 @@
+-- 县域内住院人均费用, numerator: the total cost (yuan) of the denominator's admissions.
+select subject_key, period_date, facility_code, facility_level, township_code,
+       total_cost as amount
+from {{ ref('inpatient_cost_per_admission__denominator') }}

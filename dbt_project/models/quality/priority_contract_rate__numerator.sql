@@ -1,0 +1,3 @@
+-- 重点人群签约率, numerator: the denominator's residents with a contract in force.
+select * from {{ ref('priority_contract_rate__denominator') }}
+where is_contracted

@@ -1,0 +1,3 @@
+-- 中医类诊疗量占比, denominator: every current outpatient or emergency visit at any county
+-- facility.
+select * from {{ ref('indicator_visits') }}

@@ -1,0 +1,4 @@
+-- 基层上转率, denominator: every current visit at township health centres and village
+-- clinics.
+select * from {{ ref('indicator_visits') }}
+where is_primary_care

@@ -1,0 +1,4 @@
+-- 上转人次, a count: every current referral to a higher tier (village -> township -> county
+-- hospitals), placed by the referring facility.
+select * from {{ ref('indicator_referrals') }}
+where direction = 'up'

@@ -1,0 +1,21 @@
+select
+    _facility                                as facility_code,
+    record_id                                as settlement_source_id,
+    upper(trim(id_number))                   as id_number,
+    nullif(trim(insured_area), '')           as insured_area_code,
+    nullif(trim(facility_code), '')          as care_facility_code,
+    nullif(trim(facility_name), '')          as care_facility_name,
+    trim(in_county)                          as in_county_source_value,
+    nullif(trim(encounter_id), '')           as encounter_source_id,
+    nullif(trim(visit_type), '')             as visit_type,
+    admit_date::date                         as admit_date,
+    discharge_date::date                     as discharge_date,
+    nullif(trim(total_cost), '')::numeric    as total_cost,
+    nullif(trim(fund_paid), '')::numeric     as fund_paid,
+    nullif(trim(self_paid), '')::numeric     as self_paid,
+    nullif(trim(diagnosis_code), '')         as diagnosis_code,
+    settled_at::timestamp                    as settled_at,
+    updated_at::timestamp                    as updated_at,
+    change_flag::smallint                    as change_flag,
+    {{ ingest_lineage() }}
+from {{ source('facility', 'insurance_settlements') }}
