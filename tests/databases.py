@@ -25,3 +25,19 @@ def drop_database(url: str) -> None:
 
 def _admin(url: str) -> str:
     return url.rsplit("/", 1)[0] + "/postgres"
+
+
+def published_digest(url: str, schemas: tuple[str, ...] = ("ehr", "quality")) -> dict[str, str]:
+    """Every table of the published schemas: a sha256 of its sorted rows (as text), to prove
+    something left them exactly as they were."""
+    import hashlib
+
+    out = {}
+    with psycopg.connect(url) as conn:
+        tables = conn.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_schema = any(%s) order by 1", (list(schemas),)).fetchall()
+        for (table,) in tables:
+            rows = conn.execute(f"select t::text from {table} t order by 1").fetchall()
+            out[table] = hashlib.sha256("\n".join(r[0] for r in rows).encode()).hexdigest()
+    return out

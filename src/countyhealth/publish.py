@@ -8,7 +8,8 @@ data or today's, never a mix, and a failure anywhere leaves yesterday's untouche
 `ehr` is not dropped but kept as the next night's candidate (RECYCLED): its incremental
 tables then apply only what changed after their newest batch (dbt_project/macros/
 ehr_incremental.sql) instead of rebuilding years of history. The kept schema loses the
-analysts' grants first: a candidate is never readable before it is validated.
+readers' grants first: a candidate is never readable before it is validated. Roles,
+grants and row-level security: countyhealth.access.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import logging
 
 import psycopg
 from psycopg import sql
+
+from countyhealth.access import close_retired, ensure_roles, open_published
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,8 @@ def publish(conn: psycopg.Connection, export_date: dt.date,
         if missing:
             raise PublishError(f"nothing to publish: candidate schema(s) {', '.join(missing)} "
                                "not built (did dbt build run?)")
+        ensure_roles(conn, [c for (c,) in conn.execute(
+            "select facility_code from ingest.facilities order by 1")])
         for s in schemas:
             candidate, retired = s + CANDIDATE_SUFFIX, f"{s}__retired"
             rename = sql.SQL("alter schema {} rename to {}")
@@ -55,30 +60,16 @@ def publish(conn: psycopg.Connection, export_date: dt.date,
                 conn.execute(rename.format(sql.Identifier(s), sql.Identifier(retired)))
             conn.execute(rename.format(sql.Identifier(candidate), sql.Identifier(s)))
             if had_published and s in RECYCLED:
-                _set_readers(conn, retired, readable=False)
+                close_retired(conn, retired)
                 conn.execute(rename.format(sql.Identifier(retired), sql.Identifier(candidate)))
             elif had_published:
                 conn.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(retired)))
-            _set_readers(conn, s, readable=True)
+            open_published(conn, s)
         pub_id = conn.execute(
             "insert into ingest.publications (export_date, schemas) values (%s, %s) "
             "returning publication_id", (export_date, list(schemas))).fetchone()[0]
     log.info("published %s for %s (publication %s)", ", ".join(schemas), export_date, pub_id)
     return int(pub_id)
-
-
-READER_GRANTS = ("grant usage on schema {} to chw_analyst",
-                 "grant select on all tables in schema {} to chw_analyst")
-READER_REVOKES = ("revoke select on all tables in schema {} from chw_analyst",
-                  "revoke usage on schema {} from chw_analyst")
-
-
-def _set_readers(conn: psycopg.Connection, schema: str, *, readable: bool) -> None:
-    """Grants die with the old schema, so a published one is granted to the analyst role
-    again (when the role exists); a schema kept as the next candidate loses them."""
-    if conn.execute("select 1 from pg_roles where rolname = 'chw_analyst'").fetchone():
-        for statement in READER_GRANTS if readable else READER_REVOKES:
-            conn.execute(sql.SQL(statement).format(sql.Identifier(schema)))
 
 
 def drop_incremental_state(conn: psycopg.Connection) -> list[str]:

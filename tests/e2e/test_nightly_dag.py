@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
+import signal
 from pathlib import Path
 
 import psycopg
@@ -18,11 +20,12 @@ import pytest
 
 from countyhealth.cli import main
 from countyhealth.config import settings
-from countyhealth.runner import run_night
+from countyhealth.runner import logical_date_for, run_night
 from countyhealth.synth import generate
 from countyhealth.warehouse import database_url
 
 from ..browser import measure_report
+from ..databases import published_digest
 from .expected import expected
 
 pytestmark = pytest.mark.e2e
@@ -30,8 +33,6 @@ pytestmark = pytest.mark.e2e
 START = dt.date(2026, 3, 1)
 NIGHTS = [START, START + dt.timedelta(days=1)]
 BAD_NIGHT = START + dt.timedelta(days=2)
-PUBLISHED_TABLES = ["ehr.patient", "ehr.encounter", "quality.indicator_summary",
-                    "quality.visits_by_level_daily"]
 
 
 @pytest.fixture(scope="module")
@@ -46,15 +47,6 @@ def two_nights(county, server_url):
     for r in results:
         assert r.ok, f"night {r.export_date} failed; see {r.log_path}: {r.failure_lines}"
     return results
-
-
-def _checksums(url: str) -> dict[str, str]:
-    out = {}
-    with psycopg.connect(url) as conn:
-        for table in PUBLISHED_TABLES:
-            rows = conn.execute(f"select t::text from {table} t order by 1").fetchall()
-            out[table] = hashlib.sha256("\n".join(r[0] for r in rows).encode()).hexdigest()
-    return out
 
 
 def test_every_task_ran_including_cosmos_dbt_tasks(two_nights):
@@ -122,6 +114,49 @@ def test_published_marts_match_the_generators_truth(county, two_nights):
             for d, n, den, v in share} == expected_share
 
 
+def _kill_run(export_date: dt.date) -> None:
+    """SIGKILL the `airflow dags test` process of the night (dbt and GX run inside it)."""
+    pattern = f"dags test county_health_nightly {logical_date_for(export_date)}"
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if proc.name.isdigit() and pattern in cmdline:
+            os.kill(int(proc.name), signal.SIGKILL)
+
+
+def test_a_killed_run_publishes_nothing_and_a_rerun_changes_nothing(county, two_nights):
+    """Killed in the middle of dbt (half the candidate models rebuilt, the rest not): what
+    is published stays exactly as it was; the night run again completes and publishes
+    exactly the same tables (ingest loads nothing twice, dbt finishes the candidates)."""
+    night = NIGHTS[-1]
+    before = published_digest(database_url())
+    started = []
+
+    def kill_mid_dbt(line: str) -> None:
+        if "[DAG TEST] starting task_id=dbt_build." in line:
+            started.append(line)
+            if len(started) == 35:
+                _kill_run(night)
+
+    killed = run_night(night, county.config_path, county.landing, kill_mid_dbt)
+    built = [t for t, state in killed.tasks.items() if t.startswith("dbt_build.")
+             and state == "success"]
+    assert not killed.ok and len(built) >= 30
+    assert "dbt_quality" not in killed.tasks and "publish" not in killed.tasks
+    assert published_digest(database_url()) == before
+    again = run_night(night, county.config_path, county.landing)
+    assert again.ok, again.failure_lines
+    assert again.tasks.get("publish") == "success"
+    assert published_digest(database_url()) == before
+    with psycopg.connect(database_url()) as conn:
+        loaded = conn.execute("select count(*) from ingest.files f join ingest.runs r "
+                              "using (batch_id) where r.batch_id = (select max(batch_id) "
+                              "from ingest.runs)").fetchone()[0]
+    assert loaded == 0  # the re-run found every file already in the ledger
+
+
 def test_pii_stays_out_of_published_schemas(two_nights):
     with psycopg.connect(database_url()) as conn:
         cols = {r[0] for r in conn.execute(
@@ -131,7 +166,7 @@ def test_pii_stays_out_of_published_schemas(two_nights):
 
 
 def test_failing_expectation_blocks_publishing(county, two_nights):
-    before = _checksums(database_url())
+    before = published_digest(database_url())
     for facility in ("H001", "T001", "T002"):
         folder = county.landing / facility / BAD_NIGHT.isoformat()
         data = (folder / "patients.csv").read_bytes()
@@ -159,7 +194,7 @@ def test_failing_expectation_blocks_publishing(county, two_nights):
     assert "publish" not in result.tasks or result.tasks["publish"] != "success"
     message = "\n".join(result.failure_lines)
     assert "expect_column_values_to_match_regex" in message and "raw.patients" in message
-    assert _checksums(database_url()) == before
+    assert published_digest(database_url()) == before
     with psycopg.connect(database_url()) as conn:
         last = conn.execute("select max(export_date) from ingest.publications").fetchone()[0]
         failed = conn.execute("select count(*) from ingest.validation_results where "

@@ -1,0 +1,98 @@
+"""Publishing is one transaction: a publisher killed half-way through (its schemas renamed,
+its record not yet written) leaves the published ehr and quality exactly as they were, the
+validated candidates in place, and the next publish completes. Real PostgreSQL, a real
+process killed with SIGKILL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psycopg
+import pytest
+
+from countyhealth.config import load_config
+from countyhealth.dbt_group import run_dbt
+from countyhealth.ingest import ingest_night
+from countyhealth.publish import publish
+from countyhealth.synth import generate
+
+from ..databases import create_database, published_digest
+
+NIGHTS = [dt.date(2026, 3, 1), dt.date(2026, 3, 2)]
+PUBLISHER = """
+import datetime as dt, sys
+import psycopg
+from countyhealth.publish import publish
+with psycopg.connect(sys.argv[1]) as conn:
+    publish(conn, dt.date.fromisoformat(sys.argv[2]))
+"""
+
+
+@pytest.fixture(scope="module")
+def ready(tmp_path_factory, server_url) -> str:
+    """Night 1 published; night 2 built into the candidates, waiting to be published."""
+    work = tmp_path_factory.mktemp("atomic")
+    county = generate(work / "county", population=800, days=2, start=NIGHTS[0], seed=4,
+                      townships=1, villages_per_township=2)
+    url = create_database(server_url)
+    for night in NIGHTS:
+        with psycopg.connect(url) as conn:
+            ingest_night(conn, load_config(county.config_path), county.landing, night)
+            conn.commit()
+        done = run_dbt(["build"], url, work)
+        assert done.returncode == 0, done.stdout[-4000:]
+        if night == NIGHTS[0]:
+            with psycopg.connect(url) as conn:
+                publish(conn, night)
+    return url
+
+
+def _waiting_on_lock(url: str) -> bool:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "select count(*) from pg_stat_activity where datname = current_database() "
+            "and wait_event_type = 'Lock' and query like 'insert into ingest.publications%%'"
+        ).fetchone()[0] > 0
+
+
+def test_a_publisher_killed_half_way_publishes_nothing(ready):
+    before = published_digest(ready)
+    blocker = psycopg.connect(ready)
+    # the publisher renames every schema, then blocks on its record of the publication
+    blocker.execute("lock table ingest.publications in access exclusive mode")
+    proc = subprocess.Popen([sys.executable, "-c", PUBLISHER, ready, NIGHTS[1].isoformat()],
+                            env=os.environ.copy())
+    try:
+        deadline = time.monotonic() + 60
+        while not _waiting_on_lock(ready):
+            assert proc.poll() is None and time.monotonic() < deadline, "publisher never blocked"
+            time.sleep(0.2)
+        with psycopg.connect(ready) as peek:  # half-way: its renames are not visible outside
+            assert peek.execute("select count(*) from pg_namespace where nspname in "
+                                "('ehr__candidate', 'quality__candidate')").fetchone()[0] == 2
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    deadline = time.monotonic() + 30  # the orphaned backend sees its client gone and aborts
+    while _waiting_on_lock(ready) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)
+    assert published_digest(ready) == before
+    with psycopg.connect(ready) as conn:
+        schemas = {n for (n,) in conn.execute("select nspname from pg_namespace "
+                                              "where nspname like '%%__%%'")}
+        published = conn.execute("select max(export_date) from ingest.publications").fetchone()
+    assert {"ehr__candidate", "quality__candidate"} <= schemas
+    assert not {"ehr__retired", "quality__retired"} & schemas
+    assert published == (NIGHTS[0],)
+    # and the next publisher completes: night 2 is then what analysts see
+    with psycopg.connect(ready) as conn:
+        publish(conn, NIGHTS[1])
+    assert published_digest(ready) != before
