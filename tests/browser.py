@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -72,10 +74,12 @@ def measure_report(path: Path) -> dict[str, Any]:
     URL the page asked for."""
     from websockets.sync.client import connect
 
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helper processes may still write to the profile as it shuts down
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         proc = subprocess.Popen([chromium(), *FLAGS, f"--user-data-dir={profile}",
                                  "--remote-debugging-port=0", "about:blank"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
         try:
             active = Path(profile) / "DevToolsActivePort"
             end = time.monotonic() + 60
@@ -99,8 +103,9 @@ def measure_report(path: Path) -> dict[str, Any]:
                                if e.get("method") == "Network.requestWillBeSent"]
             return out
         finally:
-            proc.terminate()
+            os.killpg(proc.pid, signal.SIGTERM)  # the browser and its helpers
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=20)

@@ -42,6 +42,8 @@ class Facility:
     encoding: str = "auto"
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
     defaults: dict[str, dict[str, str]] = field(default_factory=dict)
+    # the facility's own validation thresholds over the county's (expectations/README.md)
+    thresholds: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_primary_care(self) -> bool:
@@ -117,6 +119,9 @@ def parse_config(data: dict[str, Any], source: Path | None = None) -> CountyConf
         defaults = f.get("defaults") or {}
         if not isinstance(defaults, dict):
             raise ConfigError(f"{where}: defaults must be a mapping of table -> column -> value")
+        thresholds = f.get("thresholds") or {}
+        if not isinstance(thresholds, dict):
+            raise ConfigError(f"{where}: thresholds must be a mapping of name -> number")
         facilities.append(
             Facility(
                 code=code,
@@ -129,6 +134,7 @@ def parse_config(data: dict[str, Any], source: Path | None = None) -> CountyConf
                          for t, m in columns.items()},
                 defaults={str(t): {str(k): str(v) for k, v in (m or {}).items()}
                           for t, m in defaults.items()},
+                thresholds={str(k): v for k, v in thresholds.items()},
             )
         )
     return CountyConfig(

@@ -93,20 +93,28 @@ def ingest(export_date: dt.date) -> dict[str, Any]:
     return summary
 
 
-def validate_raw(export_date: dt.date) -> int:
+def gx_docs_dir(export_date: dt.date):
+    """Where the night's GX Data Docs go: beside its quality report."""
+    return settings().reports_dir / export_date.isoformat() / "gx-docs"
+
+
+def _validate(layer: str, export_date: dt.date, schema_suffix: str = "") -> int:
     from countyhealth.validate import validate
 
-    outcomes = validate("raw", database_url(), export_date, settings().expectations_dir,
-                        county().thresholds)
+    cfg = county()
+    outcomes = validate(layer, database_url(), export_date, settings().expectations_dir,
+                        cfg.thresholds, schema_suffix,
+                        facility_thresholds={f.code: f.thresholds for f in cfg.facilities},
+                        docs_dir=gx_docs_dir(export_date))
     return len(outcomes)
+
+
+def validate_raw(export_date: dt.date) -> int:
+    return _validate("raw", export_date)
 
 
 def validate_marts(export_date: dt.date) -> int:
-    from countyhealth.validate import validate
-
-    outcomes = validate("marts", database_url(), export_date, settings().expectations_dir,
-                        county().thresholds, schema_suffix=CANDIDATE_SUFFIX)
-    return len(outcomes)
+    return _validate("marts", export_date, CANDIDATE_SUFFIX)
 
 
 def publish_night(export_date: dt.date) -> int:

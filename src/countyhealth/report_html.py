@@ -160,6 +160,8 @@ def write_night_report(night: dt.date, url: str, reports_dir: Path, county_name:
     from countyhealth.warehouse import connect
 
     links = {}
+    if (reports_dir / night.isoformat() / "gx-docs" / "index.html").is_file():
+        links["Great Expectations data docs"] = "gx-docs/index.html"
     if with_dbt_docs:
         try:
             build_dbt_docs(url, reports_dir / night.isoformat())

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ import psycopg
 log = logging.getLogger(__name__)
 
 _PARAM = re.compile(r"^\$\{([a-z_][a-z0-9_]*)\}$")
+_INLINE = re.compile(r"\$\{(per_facility:)?([a-z_][a-z0-9_]*)\}")
 _TABLE = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 
 RESULTS_DDL = """
@@ -54,9 +55,10 @@ class Outcome:
     observed: dict[str, Any]
 
     def describe(self) -> str:
-        shown = {k: v for k, v in self.kwargs.items() if k not in ("batch_id",)}
+        shown = {k: v for k, v in self.kwargs.items() if k not in ("batch_id", "result_format")}
         obs = {k: self.observed[k] for k in ("observed_value", "unexpected_count",
-                                              "unexpected_percent", "partial_unexpected_list")
+                                              "unexpected_percent", "partial_unexpected_list",
+                                              "unexpected_rows", "error")
                if k in self.observed}
         return f"{self.table}: {self.expectation}({json.dumps(shown, ensure_ascii=False)}) " \
                f"-> {json.dumps(obs, ensure_ascii=False, default=str)}"
@@ -70,22 +72,69 @@ def load_suites(layer: str, expectations_dir: Path) -> list[dict[str, Any]]:
     return suites
 
 
-def resolve_parameters(suite: dict[str, Any], thresholds: dict[str, Any]) -> dict[str, Any]:
-    """Replace "${name}" kwargs with the county config's thresholds (else the suite default)."""
+@dataclass(frozen=True)
+class Parameters:
+    """What a suite's "${...}" placeholders take: the county config's thresholds (a
+    facility's own over the county's over the suite's default), the night, and the suffix of
+    the schemas being validated (marts run on the candidates)."""
+
+    thresholds: dict[str, Any] = field(default_factory=dict)
+    facilities: dict[str, dict[str, Any]] = field(default_factory=dict)  # code -> thresholds
+    night: dt.date | None = None
+    schema_suffix: str = ""
+
+
+def _threshold(name: str, suite: dict[str, Any], own: dict[str, Any],
+               county: dict[str, Any]) -> Any:
     defaults = suite.get("meta", {}).get("defaults", {})
+    for source in (own, county, defaults):
+        if name in source:
+            return source[name]
+    raise ValidationFailed(f"{suite['name']}: no threshold '{name}' in the county config and "
+                           "no default in the suite")
+
+
+def _number(value: Any, name: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationFailed(f"threshold '{name}' must be a number, not {value!r}")
+    return repr(float(value))
+
+
+def resolve_parameters(suite: dict[str, Any], params: Parameters | dict[str, Any]
+                       ) -> dict[str, Any]:
+    """Fill a suite's placeholders. A kwarg that is exactly "${name}" becomes the threshold;
+    inside a text (an unexpected_rows_query): "${night}" the night (YYYY-MM-DD),
+    "${schema_suffix}" the validated schemas' suffix, "${name}" the threshold as a number,
+    "${per_facility:name}" a SQL VALUES list (facility, threshold) with every facility's own."""
+    if isinstance(params, dict):
+        params = Parameters(thresholds=params)
     out = json.loads(json.dumps(suite))
+
+    def inline(m: re.Match) -> str:
+        per_facility, name = bool(m.group(1)), m.group(2)
+        if per_facility:
+            rows = [f"('{code}', {_number(_threshold(name, suite, own, params.thresholds), name)})"
+                    for code, own in sorted(params.facilities.items())]
+            if not rows:  # no facility given: nothing to compare (and typed for SQL)
+                return "(select null::text, null::numeric where false)"
+            return "(values " + ", ".join(rows) + ")"
+        if name == "night":
+            if params.night is None:
+                raise ValidationFailed(f"{suite['name']}: uses ${{night}} but no night is given")
+            return params.night.isoformat()
+        if name == "schema_suffix":
+            return params.schema_suffix
+        return _number(_threshold(name, suite, {}, params.thresholds), name)
+
     for exp in out["expectations"]:
         for key, value in list(exp["kwargs"].items()):
-            m = _PARAM.match(value) if isinstance(value, str) else None
-            if m:
-                name = m.group(1)
-                if name in thresholds:
-                    exp["kwargs"][key] = thresholds[name]
-                elif name in defaults:
-                    exp["kwargs"][key] = defaults[name]
-                else:
-                    raise ValidationFailed(f"{suite['name']}: no threshold '{name}' in the "
-                                           "county config and no default in the suite")
+            if not isinstance(value, str):
+                continue
+            m = _PARAM.match(value)
+            if m and m.group(1) not in ("night", "schema_suffix"):
+                exp["kwargs"][key] = _threshold(m.group(1), suite, {}, params.thresholds)
+            elif "${" in value:
+                exp["kwargs"][key] = _INLINE.sub(inline, value)
     return out
 
 
@@ -94,8 +143,11 @@ def _sqlalchemy_url(url: str) -> str:
 
 
 def run_layer(layer: str, url: str, export_date: dt.date, expectations_dir: Path,
-              thresholds: dict[str, Any] | None = None, schema_suffix: str = "") -> list[Outcome]:
-    """Validate every suite of a layer; returns all outcomes (raises nothing by itself)."""
+              thresholds: dict[str, Any] | None = None, schema_suffix: str = "",
+              facility_thresholds: dict[str, dict[str, Any]] | None = None,
+              docs_dir: Path | None = None) -> list[Outcome]:
+    """Validate every suite of a layer in one GX checkpoint; returns all outcomes (raises
+    nothing by itself). With `docs_dir`, GX's Data Docs of the results are written there."""
     import great_expectations as gx  # ~5 s to import: only inside the task, never at parse time
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -104,8 +156,10 @@ def run_layer(layer: str, url: str, export_date: dt.date, expectations_dir: Path
     source = context.data_sources.add_postgres(name=f"chw_{layer}",
                                                connection_string=_sqlalchemy_url(url))
     outcomes: list[Outcome] = []
+    params = Parameters(thresholds or {}, facility_thresholds or {}, export_date, schema_suffix)
+    definitions, tables, batches = [], {}, {}
     for raw_suite in load_suites(layer, expectations_dir):
-        suite_def = resolve_parameters(raw_suite, thresholds or {})
+        suite_def = resolve_parameters(raw_suite, params)
         table = suite_def["meta"]["table"]
         if not _TABLE.match(table):
             raise ValidationFailed(f"{suite_def['name']}: meta.table '{table}' is not schema.table")
@@ -113,28 +167,91 @@ def run_layer(layer: str, url: str, export_date: dt.date, expectations_dir: Path
         physical = f"{schema}{schema_suffix}.{name}" if schema_suffix else table
         asset_name = suite_def["name"].replace(".", "_")
         if suite_def["meta"].get("batch") == "night":
-            asset = source.add_query_asset(
-                name=asset_name,
-                query=f"select * from {physical} where _export_date = "
-                      f"'{export_date.isoformat()}'::date",
-            )
+            query = f"select * from {physical} where _export_date = " \
+                    f"'{export_date.isoformat()}'::date"
+            asset = source.add_query_asset(name=asset_name, query=query)
+            batches[suite_def["name"]] = f"({query}) AS subselect"  # as GX writes {batch}
         else:
             asset = source.add_table_asset(name=asset_name, table_name=name,
                                            schema_name=physical.split(".")[0])
+            batches[suite_def["name"]] = physical
         batch = asset.add_batch_definition_whole_table(f"{asset_name}_all")
         suite = context.suites.add(gx.ExpectationSuite(name=suite_def["name"],
                                                        expectations=suite_def["expectations"]))
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{asset_name}_vd", data=batch, suite=suite))
-        result = definition.run()
-        for r in result.results:
+        definitions.append(context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{asset_name}_vd", data=batch, suite=suite)))
+        tables[suite_def["name"]] = table
+    actions = []
+    if docs_dir is not None:
+        from great_expectations.checkpoint import UpdateDataDocsAction
+
+        context.add_data_docs_site(site_name="chw", site_config={
+            "class_name": "SiteBuilder", "site_index_builder": {"class_name":
+                                                                "DefaultSiteIndexBuilder"},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                              "base_directory": str(docs_dir)}})
+        actions.append(UpdateDataDocsAction(name="data_docs", site_names=["chw"]))
+    checkpoint = context.checkpoints.add(gx.Checkpoint(
+        name=f"chw_{layer}", validation_definitions=definitions, actions=actions))
+    for run in checkpoint.run().run_results.values():
+        name = run.suite_name
+        for r in run.results:
             cfg = r.expectation_config
             outcomes.append(Outcome(
-                suite=suite_def["name"], table=table, expectation=cfg.type,
+                suite=name, table=tables[name], expectation=cfg.type,
                 kwargs={k: v for k, v in cfg.kwargs.items() if k != "batch_id"},
-                success=bool(r.success), observed=dict(r.result or {}),
+                success=bool(r.success), observed=_observed(r),
             ))
+    if docs_dir is not None:
+        strip_remote_assets(docs_dir)
+    _show_unexpected_rows(url, outcomes, batches)
     return outcomes
+
+
+def _show_unexpected_rows(url: str, outcomes: list[Outcome], batches: dict[str, str]) -> None:
+    """A failed query expectation says which rows it found (the facility, the record): GX
+    keeps them only in its COMPLETE format, too heavy for the column checks, so the first ten
+    are read again here."""
+    failed = [o for o in outcomes if not o.success and "unexpected_rows_query" in o.kwargs
+              and "unexpected_rows" not in o.observed and "error" not in o.observed]
+    if not failed:
+        return
+    with psycopg.connect(url) as conn:
+        for o in failed:
+            query = o.kwargs["unexpected_rows_query"].format(batch=batches[o.suite])
+            cur = conn.execute(f"select * from ({query}) as unexpected limit 10")
+            names = [c.name for c in cur.description or []]
+            o.observed["unexpected_rows"] = [dict(zip(names, row, strict=True))
+                                             for row in cur.fetchall()]
+
+
+def _observed(result: Any) -> dict[str, Any]:
+    """What GX saw; for a query expectation, the first unexpected rows it returned."""
+    observed = dict(result.result or {})
+    details = observed.pop("details", None) or {}
+    rows = details.get("unexpected_rows") if isinstance(details, dict) else None
+    if rows:
+        observed["unexpected_rows"] = rows[:10]
+    if result.exception_info and not result.success:
+        errors = [v.get("exception_message") for v in result.exception_info.values()
+                  if isinstance(v, dict) and v.get("raised_exception")]
+        if errors:
+            observed["error"] = str(errors[0])[:500]
+    return observed
+
+
+_REMOTE = re.compile(r"<(script|link)\b[^>]*\b(src|href)=\"https?://[^\"]*\"[^>]*>(\s*</script>)?",
+                     re.IGNORECASE)
+
+
+def strip_remote_assets(folder: Path) -> None:
+    """GX's Data Docs pull their styles and scripts from CDNs; opening them would reach the
+    internet from a health data server. Drop those tags: the pages stay readable HTML."""
+    for page in folder.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        stripped = _REMOTE.sub("", text)
+        if stripped != text:
+            page.write_text(stripped, encoding="utf-8")
 
 
 def record(conn: psycopg.Connection, layer: str, export_date: dt.date,
@@ -152,9 +269,12 @@ def record(conn: psycopg.Connection, layer: str, export_date: dt.date,
 
 
 def validate(layer: str, url: str, export_date: dt.date, expectations_dir: Path,
-             thresholds: dict[str, Any] | None = None, schema_suffix: str = "") -> list[Outcome]:
+             thresholds: dict[str, Any] | None = None, schema_suffix: str = "",
+             facility_thresholds: dict[str, dict[str, Any]] | None = None,
+             docs_dir: Path | None = None) -> list[Outcome]:
     """Run, record, and raise ValidationFailed listing every failed expectation."""
-    outcomes = run_layer(layer, url, export_date, expectations_dir, thresholds, schema_suffix)
+    outcomes = run_layer(layer, url, export_date, expectations_dir, thresholds, schema_suffix,
+                         facility_thresholds, docs_dir)
     with psycopg.connect(url) as conn:
         record(conn, layer, export_date, outcomes)
     failed = [o for o in outcomes if not o.success]

@@ -223,6 +223,9 @@ def test_report_task_writes_a_report_that_opens_offline_with_its_charts(two_nigh
     path = settings().reports_dir / night / "index.html"
     assert two_nights[-1].tasks.get("dbt_quality") == "success"
     assert path.is_file() and (path.parent / "dbt-docs" / "index.html").is_file()
+    assert (path.parent / "gx-docs" / "index.html").is_file()  # GX Data Docs, both layers
+    html = path.read_text(encoding="utf-8")
+    assert 'href="gx-docs/index.html"' in html and 'href="dbt-docs/index.html"' in html
     page = measure_report(path)
     assert night in page["title"] and page["scripts"] == 0
     assert all(url.startswith(("file:", "data:")) for url in page["requests"])

@@ -1,0 +1,100 @@
+"""The Great Expectations gate on real data (GX in the database, real PostgreSQL): the raw
+suites pass an ordinary night; a facility sending half its usual volume, or fewer valid ID
+numbers than its own threshold in the county config, fails the night by name, while the
+county as a whole would pass; every run writes GX Data Docs that open without the internet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from countyhealth.config import load_config
+from countyhealth.ingest import ingest_night
+from countyhealth.synth import DefectRates, generate
+from countyhealth.validate import ValidationFailed, run_layer, validate
+
+from ..databases import create_database
+
+START = dt.date(2026, 3, 1)
+NIGHTS = [START + dt.timedelta(days=i) for i in range(4)]
+EXPECTATIONS = Path(__file__).parents[2] / "expectations"
+# what a browser would fetch: a script or stylesheet from the internet
+REMOTE = re.compile(r"<(?:script|link)\b[^>]*(?:src|href)=[\"']?https?://[^\s\"'>]+", re.I)
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory, server_url):
+    work = tmp_path_factory.mktemp("validation")
+    county = generate(work / "county", population=20000, days=len(NIGHTS), start=START,
+                      seed=8, townships=2, villages_per_township=2,
+                      defects=DefectRates.parse("late_deliveries=0,truncated_files=0"))
+    config = load_config(county.config_path)
+    url = create_database(server_url)
+    for night in NIGHTS:
+        with psycopg.connect(url) as conn:
+            ingest_night(conn, config, county.landing, night)
+            conn.commit()
+    return url, config
+
+
+def _failed(outcomes, expectation: str = "unexpected_rows_expectation"):
+    return [o for o in outcomes if not o.success and o.expectation == expectation]
+
+
+def test_an_ordinary_night_passes_and_writes_offline_data_docs(warehouse, tmp_path):
+    url, config = warehouse
+    docs = tmp_path / "gx-docs"
+    outcomes = validate("raw", url, NIGHTS[-1], EXPECTATIONS, config.thresholds,
+                        facility_thresholds={f.code: f.thresholds for f in config.facilities},
+                        docs_dir=docs)
+    assert len(outcomes) > 40 and all(o.success for o in outcomes)
+    pages = list(docs.rglob("*.html"))
+    assert (docs / "index.html").is_file() and len(pages) > 9
+    remote = [(p.name, m) for p in pages for m in REMOTE.findall(p.read_text(encoding="utf-8"))]
+    assert not remote, remote[:3]
+
+
+def test_a_half_empty_export_fails_the_volume_check_by_facility(warehouse):
+    url, config = warehouse
+    with psycopg.connect(url) as conn:
+        kept = conn.execute("select count(*) from raw.encounters where _facility = 'H001' "
+                            "and _export_date = %s", (NIGHTS[-1],)).fetchone()[0]
+        assert kept >= 20
+        conn.execute("create table public.held_back as select * from raw.encounters where "
+                     "_facility = 'H001' and _export_date = %s and _position %% 10 <> 0",
+                     (NIGHTS[-1],))
+        conn.execute("delete from raw.encounters where (_facility, _export_date, _position) in "
+                     "(select _facility, _export_date, _position from public.held_back)")
+        conn.commit()
+        try:
+            with pytest.raises(ValidationFailed) as failed:
+                validate("raw", url, NIGHTS[-1], EXPECTATIONS, config.thresholds,
+                         facility_thresholds={f.code: {} for f in config.facilities})
+        finally:
+            conn.execute("insert into raw.encounters select * from public.held_back")
+            conn.execute("drop table public.held_back")
+            conn.commit()
+    message = str(failed.value)
+    assert message.startswith("1 of ") and "raw.encounters" in message
+    assert "'H001'" in message or '"H001"' in message  # the facility, by name
+
+
+def test_a_facility_threshold_fails_that_facility_only(warehouse):
+    url, config = warehouse
+    with psycopg.connect(url) as conn:
+        (facility,) = conn.execute("select _facility from raw.patients where _export_date = %s "
+                                   "group by 1 order by count(*) desc, 1 limit 1",
+                                   (NIGHTS[-1],)).fetchone()
+    strict = {f.code: {} for f in config.facilities}
+    strict[facility] = {"min_valid_id_share": 1.01}  # no facility can meet it
+    outcomes = run_layer("raw", url, NIGHTS[-1], EXPECTATIONS, config.thresholds,
+                         facility_thresholds=strict)
+    failed = _failed(outcomes)
+    assert len(failed) == 1 and failed[0].table == "raw.patients"
+    assert [r["facility"] for r in failed[0].observed["unexpected_rows"]] == [facility]
+    county_share = [o for o in outcomes if o.expectation == "expect_column_values_to_match_regex"]
+    assert county_share and all(o.success for o in county_share)
