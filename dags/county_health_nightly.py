@@ -31,11 +31,12 @@ def _night() -> dt.date:
     description="Ingest every facility's export night, build the EHR and indicators, "
     "validate, publish.",
     schedule="0 2 * * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz=TZ),
+    start_date=pendulum.parse(pipeline.schedule_start(), tz=TZ),
     catchup=True,
     max_active_runs=1,
     default_args={"retries": pipeline.task_retries(), "retry_delay": dt.timedelta(minutes=5),
-                  "retry_exponential_backoff": True},
+                  "retry_exponential_backoff": True,
+                  "on_failure_callback": pipeline.record_task_failure},
     params={"export_date": Param(None, type=["null", "string"], format="date",
                                  description="Export night (YYYY-MM-DD); default: the day "
                                  "before the run in Asia/Shanghai"),

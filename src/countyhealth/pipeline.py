@@ -23,6 +23,14 @@ log = logging.getLogger(__name__)
 DEFAULT_WAIT_MINUTES = 60
 
 
+def schedule_start() -> str:
+    """The first night the schedule (and its catch-up) covers: CHW_SCHEDULE_START
+    (YYYY-MM-DD, default 2026-01-01). A new server sets its go-live date, so catch-up does
+    not replay nights nobody delivered; a test server sets a future one, so only the
+    operator's triggered runs happen."""
+    return os.environ.get("CHW_SCHEDULE_START", "2026-01-01")
+
+
 def task_retries() -> int:
     """Retries with back-off on the server; `chw run` sets CHW_TASK_RETRIES=0 so a failing
     night fails at once instead of waiting out the back-off."""
@@ -85,9 +93,13 @@ def ingest(export_date: dt.date) -> dict[str, Any]:
             {k: v for k, v in asdict(d).items() if k != "files"} for d in night.deliveries
         ],
     }
+    summary["late_deliveries"] = [{"facility": d.facility, "export_date": n.isoformat(),
+                                   "status": d.status} for n, d in night.late]
     for d in night.deliveries:
         if d.status in ("held", "missing"):
             log.warning("%s %s: %s", d.facility, d.status, d.reason)
+    for n, d in night.late:
+        log.info("%s's delivery of %s came in late and was loaded", d.facility, n)
     log.info("ingested %s: %d rows loaded, %d quarantined", export_date, night.rows_loaded,
              night.rows_rejected)
     return summary
@@ -132,3 +144,28 @@ def report(export_date: dt.date) -> str:
     write_text_report(export_date)
     log.info("report written to %s", path)
     return str(path)
+
+
+def record_task_failure(context: dict[str, Any]) -> None:
+    """Airflow's on_failure_callback: every failed task (each try) is written to
+    ingest.task_failures with its night and error, so a county's operators see failures in
+    the warehouse they already watch. A callback must never fail the failure handling, so
+    problems here are logged, not raised."""
+    try:
+        ti = context.get("ti") or context.get("task_instance")
+        error = context.get("exception")
+        try:
+            night = export_date_for(context.get("params"), context.get("logical_date"))
+        except ValueError:
+            night = None
+        with connect(database_url()) as conn:
+            conn.execute(
+                "insert into ingest.task_failures (export_date, dag_id, run_id, task_id, "
+                "try_number, error) values (%s, %s, %s, %s, %s, %s)",
+                (night, getattr(ti, "dag_id", None) or "county_health_nightly",
+                 getattr(ti, "run_id", None), getattr(ti, "task_id", None) or "unknown",
+                 getattr(ti, "try_number", None),
+                 None if error is None else f"{type(error).__name__}: {error}"[:20000]))
+            conn.commit()
+    except Exception:  # noqa: BLE001 - the callback reports; it must not raise
+        log.exception("could not record the task failure in ingest.task_failures")

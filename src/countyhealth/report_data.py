@@ -185,6 +185,8 @@ def data_quality(conn: psycopg.Connection, night: dt.date, nights: int = 14) -> 
                           "export_date between %s and %s", (since, night)).fetchone()[0]
     unregistered = []
     for table in ("family_doctor_contract", "chronic_followup"):
+        if conn.execute("select to_regclass(%s)", (f"ehr.{table}",)).fetchone()[0] is None:
+            continue  # nothing published yet
         total, lost = conn.execute(
             f"select count(*), count(*) filter (where not person_registered) from ehr.{table}"
         ).fetchone()

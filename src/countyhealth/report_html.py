@@ -29,7 +29,7 @@ from countyhealth.svg_charts import format_value, trend_chart
 log = logging.getLogger(__name__)
 
 STATUS_LABEL = {"loaded": "✓", "nothing_new": "=", "empty": "0", "held": "held",
-                "missing": "late"}
+                "missing": "late", "late_loaded": "late ✓"}
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","PingFang SC",
 "Microsoft YaHei",sans-serif;margin:0;color:#1f2328;background:#f6f8fa}
@@ -45,7 +45,7 @@ font-size:15px;color:#57606a}
 table{border-collapse:collapse;background:#fff;font-size:13px;margin:6px 0}
 th,td{border:1px solid #d0d7de;padding:3px 8px;text-align:right}th{background:#eaeef2}
 td.l,th.l{text-align:left}.s-loaded{background:#dafbe1}.s-held{background:#ffebe9}
-.s-missing{background:#fff8c5}.s-nothing_new,.s-empty{background:#f6f8fa}
+.s-missing{background:#fff8c5}.s-late_loaded{background:#fff1d6}.s-nothing_new,.s-empty{background:#f6f8fa}
 footer{font-size:12px;color:#57606a;padding:0 28px 28px}
 """
 
@@ -91,8 +91,10 @@ def _data_quality(dq: DataQuality) -> str:
         cells = []
         for night in dq.nights:
             state = dq.status.get((code, night))
-            label = STATUS_LABEL.get(state or "", "")
             why = dq.reasons.get((code, night), "")
+            if state == "loaded" and why.startswith("late"):
+                state = "late_loaded"  # the gap stays marked after the delivery came in
+            label = STATUS_LABEL.get(state or "", "")
             cells.append(f'<td class="s-{escape(state or "none")}" title="{escape(why)}">'
                          f"{escape(label)}</td>")
         rows.append(f'<tr><td class="l">{escape(code)}</td><td class="l">{escape(name)}</td>'
@@ -103,8 +105,8 @@ def _data_quality(dq: DataQuality) -> str:
     people = "".join(f'<tr><td class="l">{escape(t)}</td><td>{n:,}</td><td>{lost:,}</td></tr>'
                      for t, n, lost in dq.unregistered)
     return (
-        "<h3>Deliveries (✓ loaded · late: no manifest at run time · held: failed its "
-        "manifest · = nothing new)</h3>"
+        "<h3>Deliveries (✓ loaded · late: no manifest at run time · late ✓: came in later "
+        "and loaded by a later run · held: failed its manifest · = nothing new)</h3>"
         f'<table class="deliveries"><tr><th class="l">facility</th><th class="l">name</th>'
         f'<th class="l">level</th>{head}</tr>{"".join(rows)}</table>'
         f"<h3>Quarantine by facility and reason ({dq.quarantine_total:,} rows; "

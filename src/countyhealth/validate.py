@@ -167,8 +167,11 @@ def run_layer(layer: str, url: str, export_date: dt.date, expectations_dir: Path
         physical = f"{schema}{schema_suffix}.{name}" if schema_suffix else table
         asset_name = suite_def["name"].replace(".", "_")
         if suite_def["meta"].get("batch") == "night":
-            query = f"select * from {physical} where _export_date = " \
-                    f"'{export_date.isoformat()}'::date"
+            # the night's rows, and rows of earlier nights its runs loaded late
+            night = f"'{export_date.isoformat()}'::date"
+            query = f"select * from {physical} where _export_date = {night} union all " \
+                    f"select * from {physical} where _export_date <> {night} and _batch_id " \
+                    f"in (select batch_id from ingest.runs where export_date = {night})"
             asset = source.add_query_asset(name=asset_name, query=query)
             batches[suite_def["name"]] = f"({query}) AS subselect"  # as GX writes {batch}
         else:

@@ -24,8 +24,9 @@ from countyhealth.runner import logical_date_for, run_night
 from countyhealth.synth import generate
 from countyhealth.warehouse import database_url
 
+from ..airflow_server import AirflowServer
 from ..browser import measure_report
-from ..databases import published_digest
+from ..databases import create_database, published_digest
 from .expected import expected
 
 pytestmark = pytest.mark.e2e
@@ -126,10 +127,9 @@ def _kill_run(export_date: dt.date) -> None:
             os.kill(int(proc.name), signal.SIGKILL)
 
 
-def test_a_killed_run_publishes_nothing_and_a_rerun_changes_nothing(county, two_nights):
+def test_a_killed_run_publishes_nothing(county, two_nights):
     """Killed in the middle of dbt (half the candidate models rebuilt, the rest not): what
-    is published stays exactly as it was; the night run again completes and publishes
-    exactly the same tables (ingest loads nothing twice, dbt finishes the candidates)."""
+    is published stays exactly as it was (the next test runs the night again)."""
     night = NIGHTS[-1]
     before = published_digest(database_url())
     started = []
@@ -146,15 +146,38 @@ def test_a_killed_run_publishes_nothing_and_a_rerun_changes_nothing(county, two_
     assert not killed.ok and len(built) >= 30
     assert "dbt_quality" not in killed.tasks and "publish" not in killed.tasks
     assert published_digest(database_url()) == before
-    again = run_night(night, county.config_path, county.landing)
-    assert again.ok, again.failure_lines
-    assert again.tasks.get("publish") == "success"
+
+
+def test_the_server_reruns_the_night_through_its_rest_api_and_changes_nothing(
+        county, two_nights, server_url, chw_home):
+    """The server setup (api-server, scheduler, dag-processor, triggerer; LocalExecutor;
+    metadata in PostgreSQL) started as processes: an operator logs in to the REST API and
+    triggers the night the killed run left half-built. It succeeds, and what is published is
+    exactly what it was: re-running a night changes nothing, and ingest loads nothing twice."""
+    night = NIGHTS[-1]
+    before = published_digest(database_url())
+    metadata = create_database(server_url, "airflow_server_metadata")
+    server = AirflowServer(chw_home / "airflow-server", metadata, database_url(),
+                           county.config_path, county.landing)
+    try:
+        server.start()
+        run_id = server.trigger("county_health_nightly",
+                                {"export_date": night.isoformat(), "delivery_wait_minutes": 0})
+        state = server.wait_for_run("county_health_nightly", run_id)
+        tasks = server.task_states("county_health_nightly", run_id)
+    finally:
+        server.stop()
+    assert state == "success", {t: s for t, s in tasks.items() if s != "success"}
+    assert tasks["publish"] == "success" and tasks["report"] == "success"
     assert published_digest(database_url()) == before
     with psycopg.connect(database_url()) as conn:
-        loaded = conn.execute("select count(*) from ingest.files f join ingest.runs r "
-                              "using (batch_id) where r.batch_id = (select max(batch_id) "
-                              "from ingest.runs)").fetchone()[0]
-    assert loaded == 0  # the re-run found every file already in the ledger
+        last = conn.execute("select max(batch_id) from ingest.runs where export_date = %s",
+                            (night,)).fetchone()[0]
+        loaded = conn.execute("select count(*) from ingest.files where batch_id = %s",
+                              (last,)).fetchone()[0]
+        published = conn.execute("select count(*) from ingest.publications where "
+                                 "export_date = %s", (night,)).fetchone()[0]
+    assert loaded == 0 and published == 2  # nothing loaded twice; published again
 
 
 def test_pii_stays_out_of_published_schemas(two_nights):
@@ -199,8 +222,13 @@ def test_failing_expectation_blocks_publishing(county, two_nights):
         last = conn.execute("select max(export_date) from ingest.publications").fetchone()[0]
         failed = conn.execute("select count(*) from ingest.validation_results where "
                               "export_date = %s and not success", (BAD_NIGHT,)).fetchone()[0]
+        recorded = conn.execute("select task_id, error from ingest.task_failures where "
+                                "export_date = %s", (BAD_NIGHT,)).fetchall()
     assert last == NIGHTS[-1]
     assert failed >= 1
+    # the DAG's failure callback wrote the failure where operators look
+    assert [t for t, _ in recorded] == ["validate_raw"]
+    assert "expect_column_values_to_match_regex" in recorded[0][1]
 
 
 def test_late_and_truncated_deliveries_do_not_block_the_night(county, two_nights):

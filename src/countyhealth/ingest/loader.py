@@ -63,6 +63,8 @@ class NightResult:
     export_date: dt.date
     batch_id: int
     deliveries: list[DeliveryResult] = field(default_factory=list)
+    # deliveries of earlier nights that were missing or held then and came in since
+    late: list[tuple[dt.date, DeliveryResult]] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for d in self.deliveries if d.status == status)
@@ -222,6 +224,35 @@ def ingest_delivery(conn: psycopg.Connection, landing: Path, facility: Facility,
     return result
 
 
+LATE_WINDOW_DAYS = 31  # how far back a run looks for deliveries that came in late
+
+
+def catch_up(conn: psycopg.Connection, config: CountyConfig, landing: Path,
+             export_date: dt.date, batch_id: int) -> list[tuple[dt.date, DeliveryResult]]:
+    """Deliveries of the last LATE_WINDOW_DAYS nights that were missing or held when their
+    night ran: each is tried again, and loaded (under its own night, in this run's batch)
+    once its manifest is there and its files match it. Downstream, the night's batch brings
+    them into ehr and every indicator they touch; the report keeps the gap visible."""
+    overdue = conn.execute(
+        "select facility_code, export_date from ingest.deliveries where status in "
+        "('missing', 'held') and export_date < %s and export_date >= %s "
+        "order by export_date, facility_code",
+        (export_date, export_date - dt.timedelta(days=LATE_WINDOW_DAYS))).fetchall()
+    codes = set(config.facility_codes())
+    late = []
+    for code, night in overdue:
+        if code not in codes:
+            continue
+        d = ingest_delivery(conn, landing, config.facility(code), night, batch_id)
+        if d.status in ("missing", "held"):
+            continue  # still not there: its record stays as it was
+        d.reason = f"late: arrived after the run of {night}; loaded by the run of {export_date}"
+        _record_delivery(conn, d, night, batch_id)
+        late.append((night, d))
+        log.info("late delivery %s/%s: %s", code, night, d.status)
+    return late
+
+
 def ingest_night(conn: psycopg.Connection, config: CountyConfig, landing: Path,
                  export_date: dt.date) -> NightResult:
     """Load every complete delivery of one export night. Safe to run again: loads nothing twice."""
@@ -235,6 +266,7 @@ def ingest_night(conn: psycopg.Connection, config: CountyConfig, landing: Path,
         d = ingest_delivery(conn, landing, facility, export_date, batch_id)
         _record_delivery(conn, d, export_date, batch_id)
         night.deliveries.append(d)
+    night.late = catch_up(conn, config, landing, export_date, batch_id)
     with conn.transaction():
         conn.execute("update ingest.runs set finished_at = now(), status = 'done' "
                      "where batch_id = %s", (batch_id,))

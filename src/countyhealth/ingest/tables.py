@@ -209,6 +209,17 @@ create index if not exists rejected_by_night on ingest.rejected (export_date, fa
 alter table ingest.files add column if not exists records_read bigint not null default 0;
 alter table ingest.rejected add column if not exists target_table text;
 
+create table if not exists ingest.task_failures (
+    failure_id bigserial primary key,
+    export_date date,
+    dag_id text not null,
+    run_id text,
+    task_id text not null,
+    try_number integer,
+    error text,
+    failed_at timestamptz not null default now()
+);
+
 create table if not exists ingest.publications (
     publication_id bigserial primary key,
     export_date date not null,
@@ -234,6 +245,7 @@ create table if not exists raw.{table.name} (
     _loaded_at timestamptz not null default now()
 );
 create index if not exists {table.name}_by_night on raw.{table.name} (_export_date, _facility);
+create index if not exists {table.name}_by_batch on raw.{table.name} (_batch_id);
 {added}"""
 
 
