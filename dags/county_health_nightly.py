@@ -1,7 +1,8 @@
 """county_health_nightly: one export night, end to end (Airflow 3 DAG).
 
 wait for deliveries -> ingest (COPY into raw, quarantine) -> GX raw suite -> dbt build via
-Cosmos into candidate schemas (one task per model; the quality marts in one task) -> GX
+Cosmos into candidate schemas (one task per model; seeds + staging views, and the quality
+marts, in one task each) -> GX
 marts suite -> atomic publish -> report (HTML, dbt docs).
 
 Thin on purpose: every step is a function in `countyhealth.pipeline`; the dbt graph is
@@ -16,7 +17,7 @@ import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
 from countyhealth import pipeline
-from countyhealth.dbt_group import dbt_build_group, dbt_quality_task
+from countyhealth.dbt_group import dbt_build_group, dbt_prepare_task, dbt_quality_task
 
 TZ = "Asia/Shanghai"
 
@@ -80,8 +81,8 @@ def county_health_nightly():
         return pipeline.report(_night())
 
     dbt_build = dbt_build_group()
-    (wait_for_deliveries() >> ingest() >> validate_raw() >> dbt_build >> dbt_quality_task()
-     >> validate_marts() >> publish() >> report())
+    (wait_for_deliveries() >> ingest() >> validate_raw() >> dbt_prepare_task() >> dbt_build
+     >> dbt_quality_task() >> validate_marts() >> publish() >> report())
 
 
 county_health_nightly()

@@ -13,13 +13,11 @@ import pytest
 from psycopg import errors
 
 from countyhealth.access import facility_role
-from countyhealth.config import load_config
-from countyhealth.dbt_group import run_dbt
-from countyhealth.ingest import ingest_night
 from countyhealth.publish import publish
 from countyhealth.synth import generate
 
 from ..databases import create_database
+from ..nights import dbt_build, ingest
 
 NIGHTS = [dt.date(2026, 3, 1), dt.date(2026, 3, 2)]
 
@@ -32,11 +30,8 @@ def warehouse(tmp_path_factory, server_url) -> str:
     url = create_database(server_url)
     for night in NIGHTS:  # two published nights: the first ehr is kept, closed, as the
         # next candidate
-        with psycopg.connect(url) as conn:
-            ingest_night(conn, load_config(county.config_path), county.landing, night)
-            conn.commit()
-        done = run_dbt(["build"], url, work)
-        assert done.returncode == 0, done.stdout[-4000:]
+        ingest(url, county, night)
+        dbt_build(url, work)
         with psycopg.connect(url) as conn:
             publish(conn, night)
     return url

@@ -12,14 +12,12 @@ import json
 import psycopg
 import pytest
 
-from countyhealth.config import load_config
-from countyhealth.dbt_group import run_dbt
-from countyhealth.ingest import ingest_night
 from countyhealth.synth import generate
 from countyhealth.synth.truth_indicators import PERSON_BASED
 
 from ..databases import create_database
 from ..indicator_truth import assert_indicator_matches, identity_slack, published_indicators
+from ..nights import dbt_build, ingest
 
 START = dt.date(2026, 3, 1)
 NIGHTS = [START + dt.timedelta(days=i) for i in range(4)]
@@ -36,11 +34,8 @@ def built(tmp_path_factory, server_url):
                       seed=5, townships=2, villages_per_township=3)
     url = create_database(server_url)
     for night in NIGHTS:
-        with psycopg.connect(url) as conn:
-            ingest_night(conn, load_config(county.config_path), county.landing, night)
-            conn.commit()
-    done = run_dbt(["build"], url, work)
-    assert done.returncode == 0, done.stdout[-5000:]
+        ingest(url, county, night)
+    dbt_build(url, work)
     truth = json.loads((county.out / "truth.json").read_text(encoding="utf-8"))
     with psycopg.connect(url) as conn:
         return truth, published_indicators(conn, "quality__candidate")

@@ -15,13 +15,11 @@ import time
 import psycopg
 import pytest
 
-from countyhealth.config import load_config
-from countyhealth.dbt_group import run_dbt
-from countyhealth.ingest import ingest_night
 from countyhealth.publish import publish
 from countyhealth.synth import generate
 
 from ..databases import create_database, published_digest
+from ..nights import dbt_build, ingest
 
 NIGHTS = [dt.date(2026, 3, 1), dt.date(2026, 3, 2)]
 PUBLISHER = """
@@ -41,11 +39,8 @@ def ready(tmp_path_factory, server_url) -> str:
                       townships=1, villages_per_township=2)
     url = create_database(server_url)
     for night in NIGHTS:
-        with psycopg.connect(url) as conn:
-            ingest_night(conn, load_config(county.config_path), county.landing, night)
-            conn.commit()
-        done = run_dbt(["build"], url, work)
-        assert done.returncode == 0, done.stdout[-4000:]
+        ingest(url, county, night)
+        dbt_build(url, work)
         if night == NIGHTS[0]:
             with psycopg.connect(url) as conn:
                 publish(conn, night)
