@@ -16,7 +16,7 @@ import datetime as dt
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-from countyhealth import pipeline
+from countyhealth import pipeline, task_metrics
 from countyhealth.dbt_group import dbt_build_group, dbt_prepare_task, dbt_quality_task
 
 TZ = "Asia/Shanghai"
@@ -25,6 +25,10 @@ TZ = "Asia/Shanghai"
 def _night() -> dt.date:
     ctx = get_current_context()
     return pipeline.export_date_for(ctx["params"], ctx.get("logical_date"), TZ)
+
+
+def _first() -> dt.date | None:
+    return pipeline.backfill_from(get_current_context()["params"], _night())
 
 
 @dag(
@@ -37,14 +41,20 @@ def _night() -> dt.date:
     max_active_runs=1,
     default_args={"retries": pipeline.task_retries(), "retry_delay": dt.timedelta(minutes=5),
                   "retry_exponential_backoff": True,
-                  "on_failure_callback": pipeline.record_task_failure},
+                  "on_failure_callback": pipeline.record_task_failure,
+                  "on_execute_callback": task_metrics.task_started,
+                  "on_success_callback": task_metrics.task_succeeded},
     params={"export_date": Param(None, type=["null", "string"], format="date",
                                  description="Export night (YYYY-MM-DD); default: the day "
                                  "before the run in Asia/Shanghai"),
             "delivery_wait_minutes": Param(None, type=["null", "number"], minimum=0,
                                            description="How long to wait for missing "
                                            "deliveries; default: the county config's "
-                                           "thresholds.delivery_wait_minutes")},
+                                           "thresholds.delivery_wait_minutes"),
+            "backfill_from": Param(None, type=["null", "string"], format="date",
+                                   description="Backfill: load and validate every night "
+                                   "from this one (YYYY-MM-DD) to export_date in this run; "
+                                   "dbt builds them at once")},
     tags=["county-health"],
 )
 def county_health_nightly():
@@ -62,11 +72,11 @@ def county_health_nightly():
 
     @task
     def ingest():
-        return pipeline.ingest(_night())
+        return pipeline.ingest(_night(), _first())
 
     @task
     def validate_raw():
-        return pipeline.validate_raw(_night())
+        return pipeline.validate_raw(_night(), _first())
 
     @task
     def validate_marts():

@@ -1,14 +1,17 @@
 """Airflow 3 as the server runs it, started as processes on this machine (no Docker here):
-api-server, scheduler, dag-processor and triggerer, LocalExecutor, metadata in PostgreSQL
-(the embedded server), the same DAG folder and the same environment docker-compose.yml sets.
-An operator's view: log in to the REST API with a user and password, trigger
-county_health_nightly with a conf, and watch the run."""
+api-server, scheduler, dag-processor and triggerer, metadata in PostgreSQL (the embedded
+server), the same DAG folder and the same environment docker-compose.yml sets. With
+`workers=0` the LocalExecutor (compose's default profile); with `workers=N` the
+CeleryExecutor, a Redis broker (Debian's redis-server) and N `airflow celery worker`
+processes (compose's `province` profile). An operator's view: log in to the REST API with a
+user and password, trigger county_health_nightly with a conf, and watch the run."""
 
 from __future__ import annotations
 
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,6 +28,14 @@ COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 OPERATOR = "operator"
 
 
+def redis_server() -> str:
+    """Debian's redis-server (`make test` installs it): the Celery broker."""
+    found = shutil.which("redis-server")
+    if not found:
+        raise FileNotFoundError("redis-server is not installed (apt-get install redis-server)")
+    return found
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -33,8 +44,9 @@ def free_port() -> int:
 
 class AirflowServer:
     def __init__(self, home: Path, metadata_url: str, warehouse_url: str, config: Path,
-                 landing: Path) -> None:
+                 landing: Path, workers: int = 0) -> None:
         self.home = home
+        self.workers = workers
         self.port = free_port()
         self.password = secrets.token_urlsafe(12)
         self.procs: list[subprocess.Popen] = []
@@ -66,25 +78,52 @@ class AirflowServer:
             "CHW_SCHEDULE_START": "2099-01-01",
             "CHW_TASK_RETRIES": "0",
         })
+        if workers:
+            self.redis_port = free_port()
+            self.env.update({
+                "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+                "AIRFLOW__CORE__PARALLELISM": str(2 * workers),
+                "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+                "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + meta,
+                "AIRFLOW__CELERY__WORKER_CONCURRENCY": "1",
+            })
+
+    @property
+    def components(self) -> list[str]:
+        return [*COMPONENTS, *(f"worker{n}" for n in range(1, self.workers + 1))]
 
     # -- processes -------------------------------------------------------------------------
     def start(self) -> None:
         ensure_dbt_manifest(self.env)  # what the server's init job does (docker-compose.yml)
         subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=self.env,
                        check=True, capture_output=True, text=True, timeout=600)
+        if self.workers:
+            self._spawn("redis", [redis_server(), "--port", str(self.redis_port), "--bind",
+                                  "127.0.0.1", "--save", "", "--appendonly", "no"])
         for component in COMPONENTS:
-            log = (self.home / f"{component}.log").open("w")
-            self.procs.append(subprocess.Popen(
-                [sys.executable, "-m", "airflow", component], env=self.env, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True))
+            self._spawn(component, [sys.executable, "-m", "airflow", component])
+        for n in range(1, self.workers + 1):
+            # each its own name, pid file; no log server (two would want one port)
+            self._spawn(f"worker{n}", [
+                sys.executable, "-m", "airflow", "celery", "worker", "--celery-hostname",
+                f"worker{n}@%h", "--concurrency", "1", "--skip-serve-logs",
+                "--pid", str(self.home / f"worker{n}.pid")])
         self._wait(lambda: self._get("/api/v2/monitor/health", auth=False), 180,
                    "the api-server to answer")
 
+    def _spawn(self, name: str, cmd: list[str]) -> None:
+        log = (self.home / f"{name}.log").open("w")
+        self.procs.append(subprocess.Popen(cmd, env=self.env, stdout=log,
+                                           stderr=subprocess.STDOUT, start_new_session=True))
+
+    def worker_log(self, n: int) -> str:
+        return (self.home / f"worker{n}.log").read_text(errors="replace")
+
     def stop(self) -> None:
-        for proc in self.procs:
+        for proc in reversed(self.procs):  # workers first, the broker last
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs:
+        for proc in reversed(self.procs):
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -92,7 +131,7 @@ class AirflowServer:
 
     def logs(self) -> str:
         return "\n".join(f"--- {c} ---\n" + (self.home / f"{c}.log").read_text()[-3000:]
-                         for c in COMPONENTS if (self.home / f"{c}.log").exists())
+                         for c in self.components if (self.home / f"{c}.log").exists())
 
     # -- the REST API ----------------------------------------------------------------------
     def _request(self, method: str, path: str, body: Any = None, auth: bool = True) -> Any:

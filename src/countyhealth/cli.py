@@ -2,6 +2,7 @@
 
     chw demo                      generate a small county, run the real DAG for each night
     chw run --date D              run the DAG for one export night
+    chw run --from A --date D     backfill: every night from A to D in one run of the DAG
     chw db start|stop|url         the embedded warehouse
     chw generate --out DIR ...    a synthetic county (config, landing folders, truth.json)
     chw export-fhir --all|--person KEY --out DIR   the published EHR as FHIR R4 NDJSON
@@ -36,7 +37,8 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from exc
 
 
-def _run_one(export_date: dt.date, config: Path, landing: Path, wait: float = 0) -> bool:
+def _run_one(export_date: dt.date, config: Path, landing: Path, wait: float = 0,
+             backfill_from: dt.date | None = None) -> bool:
     from countyhealth.runner import run_night
 
     status = console.status(f"[bold]county_health_nightly[/] {export_date}: starting Airflow…")
@@ -50,7 +52,8 @@ def _run_one(export_date: dt.date, config: Path, landing: Path, wait: float = 0)
                           f"[cyan]{task}[/]")
 
     with status:
-        result = run_night(export_date, config, landing, on_line, wait_minutes=wait)
+        result = run_night(export_date, config, landing, on_line, wait_minutes=wait,
+                           backfill_from=backfill_from)
     if result.ok:
         console.print(f"[green]✓[/] {export_date}: {len(result.tasks)} tasks succeeded, "
                       f"published. Log: {result.log_path}")
@@ -126,7 +129,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not landing.is_dir():
         console.print(f"[red]landing folder not found: {landing}[/]")
         return 2
-    ok = _run_one(args.date, config, landing, args.wait)
+    if args.backfill_from and args.backfill_from > args.date:
+        console.print(f"[red]--from {args.backfill_from} is after --date {args.date}[/]")
+        return 2
+    ok = _run_one(args.date, config, landing, args.wait, args.backfill_from)
     if ok:
         _show_results()
     return 0 if ok else 1
@@ -163,7 +169,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
                      start=args.start, seed=args.seed, townships=args.townships,
                      villages_per_township=args.villages,
                      hospital_format=args.hospital_format,
-                     defects=DefectRates.parse(args.defects))
+                     defects=DefectRates.parse(args.defects), truth=args.truth)
     elapsed = time.perf_counter() - started
     console.print(f"[green]✓[/] {g.rows_written:,} rows, {g.facilities} facilities in "
                   f"{elapsed:.1f} s ({g.rows_written / elapsed:,.0f} rows/s)\n"
@@ -237,6 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--wait", type=float, default=0, metavar="MINUTES",
                    help="wait this long for deliveries without a manifest (default 0: "
                    "process what has arrived; the rest are reported missing)")
+    r.add_argument("--from", dest="backfill_from", type=_date, metavar="FIRST",
+                   help="backfill: load and validate every night from FIRST to --date in this "
+                   "one run (each night in its own batch); dbt builds them at once")
     r.set_defaults(func=cmd_run)
 
     db = sub.add_parser("db", help="the embedded PostgreSQL warehouse",
@@ -265,6 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="native: hospitals send HL7 v2 and FHIR R4 (default); csv: pinyin CSV")
     g.add_argument("--defects", help="defect rates over the defaults, e.g. "
                    "'missing_id=0.05,late_deliveries=0', or 'none' (docs/synthetic.md)")
+    g.add_argument("--no-truth", dest="truth", action="store_false",
+                   help="no right answers: each night is written as it is simulated and "
+                   "forgotten, so a year of a million residents fits in memory (benchmarks)")
     g.set_defaults(func=cmd_generate)
 
     x = sub.add_parser("export-fhir", help="write the published EHR as FHIR R4 NDJSON",

@@ -79,11 +79,38 @@ def wait_limit_minutes(params: dict[str, Any] | None = None) -> float:
     return float(county().thresholds.get("delivery_wait_minutes", DEFAULT_WAIT_MINUTES))
 
 
-def ingest(export_date: dt.date) -> dict[str, Any]:
+def backfill_from(params: dict[str, Any] | None, export_date: dt.date) -> dt.date | None:
+    """A run's `backfill_from`: the first night of a backfill (every night from it to the
+    run's export night is loaded and validated by this one run), or None for one night."""
+    chosen = (params or {}).get("backfill_from")
+    if not chosen:
+        return None
+    first = dt.date.fromisoformat(str(chosen))
+    if first > export_date:
+        raise ValueError(f"backfill_from {first} is after the export night {export_date}")
+    return first
+
+
+def nights(export_date: dt.date, first: dt.date | None = None) -> list[dt.date]:
+    """The nights a run loads, oldest first: its own, or a backfill's."""
+    start = first or export_date
+    return [start + dt.timedelta(days=n) for n in range((export_date - start).days + 1)]
+
+
+def ingest(export_date: dt.date, first: dt.date | None = None) -> dict[str, Any]:
+    """Load the night's deliveries (with a backfill's `first`, every night from it, oldest
+    first, each in its own batch as its nightly run would have). dbt's incremental models
+    then take every new batch at once."""
     s, cfg = settings(), county()
+    loaded = rejected = 0
     with connect(database_url()) as conn:
-        night = ingest_night(conn, cfg, s.landing_dir, export_date)
-        conn.commit()
+        for each in nights(export_date, first):
+            night = ingest_night(conn, cfg, s.landing_dir, each)
+            conn.commit()
+            loaded, rejected = loaded + night.rows_loaded, rejected + night.rows_rejected
+            if first:
+                log.info("backfill: %s loaded (%d rows, %d quarantined)", each,
+                         night.rows_loaded, night.rows_rejected)
     summary = {
         "export_date": export_date.isoformat(),
         "batch_id": night.batch_id,
@@ -95,13 +122,16 @@ def ingest(export_date: dt.date) -> dict[str, Any]:
     }
     summary["late_deliveries"] = [{"facility": d.facility, "export_date": n.isoformat(),
                                    "status": d.status} for n, d in night.late]
+    if first:
+        summary["backfill"] = {"from": first.isoformat(), "nights": len(nights(export_date,
+                                                                                first)),
+                               "rows_loaded": loaded, "rows_rejected": rejected}
     for d in night.deliveries:
         if d.status in ("held", "missing"):
             log.warning("%s %s: %s", d.facility, d.status, d.reason)
     for n, d in night.late:
         log.info("%s's delivery of %s came in late and was loaded", d.facility, n)
-    log.info("ingested %s: %d rows loaded, %d quarantined", export_date, night.rows_loaded,
-             night.rows_rejected)
+    log.info("ingested %s: %d rows loaded, %d quarantined", export_date, loaded, rejected)
     return summary
 
 
@@ -110,19 +140,21 @@ def gx_docs_dir(export_date: dt.date):
     return settings().reports_dir / export_date.isoformat() / "gx-docs"
 
 
-def _validate(layer: str, export_date: dt.date, schema_suffix: str = "") -> int:
+def _validate(layer: str, export_date: dt.date, schema_suffix: str = "",
+              first: dt.date | None = None) -> int:
     from countyhealth.validate import validate
 
     cfg = county()
     outcomes = validate(layer, database_url(), export_date, settings().expectations_dir,
                         cfg.thresholds, schema_suffix,
                         facility_thresholds={f.code: f.thresholds for f in cfg.facilities},
-                        docs_dir=gx_docs_dir(export_date))
+                        docs_dir=gx_docs_dir(export_date), first_night=first)
     return len(outcomes)
 
 
-def validate_raw(export_date: dt.date) -> int:
-    return _validate("raw", export_date)
+def validate_raw(export_date: dt.date, first: dt.date | None = None) -> int:
+    """The raw suites on the night's rows (a backfill's: on all its nights' rows)."""
+    return _validate("raw", export_date, first=first)
 
 
 def validate_marts(export_date: dt.date) -> int:

@@ -51,9 +51,10 @@ def logical_date_for(export_date: dt.date) -> str:
 
 def run_night(export_date: dt.date, config_path: Path, landing: Path,
               on_line: Callable[[str], None] | None = None,
-              wait_minutes: float = 0) -> RunResult:
+              wait_minutes: float = 0, backfill_from: dt.date | None = None) -> RunResult:
     """Run the DAG for one night. `wait_minutes`: how long to wait for deliveries that have
-    no manifest yet (0: a manual run processes what has arrived and reports the rest)."""
+    no manifest yet (0: a manual run processes what has arrived and reports the rest).
+    `backfill_from`: every night from it to `export_date` in this one run."""
     load_config(config_path)  # a broken config fails here, with its message, not in a task
     url = database_url()
     env = airflow_env(url, config_path.resolve(), landing.resolve())
@@ -65,7 +66,8 @@ def run_night(export_date: dt.date, config_path: Path, landing: Path,
     cmd = [sys.executable, "-m", "airflow", "dags", "test", DAG_ID,
            logical_date_for(export_date), "-c",
            json.dumps({"export_date": export_date.isoformat(),
-                       "delivery_wait_minutes": wait_minutes})]
+                       "delivery_wait_minutes": wait_minutes,
+                       "backfill_from": backfill_from and backfill_from.isoformat()})]
     result = RunResult(export_date, False, log_path, -1)
     last_state, run_state, capturing = "unknown", None, False
     with log_path.open("w", encoding="utf-8") as log, subprocess.Popen(

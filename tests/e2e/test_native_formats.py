@@ -1,6 +1,7 @@
 """The real DAG on a county whose hospitals send HL7 v2 (ADT, ORU) and FHIR R4 (NDJSON,
 Bundle), townships GBK CSV, with the generator's defects (a late delivery, a truncated
-file): the published marts equal truth.json's answers for that night."""
+file), its three nights loaded by ONE backfill run (`backfill_from`): the published marts
+equal truth.json's answers as of the last night, as if each night had run on its own."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from ..indicator_truth import assert_indicator_matches, published_indicators
 
 pytestmark = pytest.mark.e2e
 
-NIGHT = dt.date(2026, 4, 1)  # a night of its own in Airflow's metadata
+FIRST = dt.date(2026, 4, 1)  # nights of their own in Airflow's metadata
+NIGHT = FIRST + dt.timedelta(days=2)
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +42,9 @@ def native_db(server_url: str):
 
 
 def test_native_formats_publish_the_truth(chw_home: Path, native_db: str):
-    county = generate(chw_home / "native_county", population=5000, days=1, start=NIGHT,
+    county = generate(chw_home / "native_county", population=5000, days=3, start=FIRST,
                       seed=23, townships=2, villages_per_township=3)
-    result = run_night(NIGHT, county.config_path, county.landing)
+    result = run_night(NIGHT, county.config_path, county.landing, backfill_from=FIRST)
     assert result.ok, f"see {result.log_path}: {result.failure_lines}"
     truth = json.loads((county.out / "truth.json").read_text(encoding="utf-8"))
     as_of = truth["as_of"][NIGHT.isoformat()]
@@ -56,8 +58,15 @@ def test_native_formats_publish_the_truth(chw_home: Path, native_db: str):
                              "indicator_id = 'primary_care_visit_share' and "
                              "breakdown = 'county'").fetchall()
         indicators = published_indicators(conn)
-        status = dict(conn.execute("select facility_code, status from ingest.deliveries"
-                                   ).fetchall())
+        status = dict(conn.execute("select facility_code, status from ingest.deliveries "
+                                   "where export_date = %s", (NIGHT,)).fetchall())
+        runs = conn.execute("select export_date from ingest.runs order by batch_id").fetchall()
+        metrics = dict(conn.execute("select task_id, peak_rss_mb from ingest.task_runs "
+                                    "where peak_since_task_start").fetchall())
+    # one batch per night, oldest first, all in the one run; every task's cost recorded
+    assert [r[0] for r in runs] == [FIRST + dt.timedelta(days=n) for n in range(3)]
+    assert set(metrics) == {t for t, state in result.tasks.items() if state == "success"}
+    assert all(mb > 50 for mb in metrics.values())  # a Python process holding Airflow
     assert formats.get("hl7v2", 0) > 0 and formats.get("fhir-r4", 0) > 0
     assert {f"{d.isoformat()}|{lvl}": v for d, lvl, v, _ in levels if v} == \
         as_of["visits_by_level_daily"]

@@ -147,7 +147,9 @@ def bulk_for_small_files(monkeypatch):
 def test_bulk_path_loads_exactly_what_the_row_path_loads(warehouse):
     seen = {"bulk": 0, "declined": 0, "rows": 0, "bulk_rows": 0}
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    # derandomized: the same 150 files every run, so the coverage guards below cannot flake
+    @settings(max_examples=150, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow])
     @given(data=st.data(), encoding=st.sampled_from(["utf-8", "gb18030"]),
            eol=st.sampled_from(["\r\n", "\n"]), last_eol=st.booleans(), mapped=st.booleans())
     def same_both_ways(data, encoding, eol, last_eol, mapped):

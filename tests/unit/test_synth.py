@@ -41,6 +41,29 @@ def test_same_arguments_same_bytes(tmp_path: Path):
     assert _digest(a.out) == _digest(b.out) != _digest(c.out)
 
 
+def test_without_truth_the_same_exports_in_flat_memory(tmp_path: Path):
+    """--no-truth writes each night as it is simulated and keeps nothing: the same files,
+    and encounters older than the amendment window are forgotten (a year fits in memory)."""
+    from countyhealth.synth.care import AMEND_WINDOW_DAYS, Simulation
+    from countyhealth.synth.county import build_facilities
+    from countyhealth.synth.people import make_residents
+
+    a = generate(tmp_path / "a", population=2000, days=3, seed=3)
+    b = generate(tmp_path / "b", population=2000, days=3, seed=3, truth=False)
+    assert _digest(a.landing) == _digest(b.landing)
+    assert json.loads((b.out / "truth.json").read_text())["truth"] is False
+
+    facilities = build_facilities(2, 2, "csv")
+    sim = Simulation(make_residents(3000, 2, 2, 1), facilities, 1, DefectRates(),
+                     keep_history=False)
+    days = AMEND_WINDOW_DAYS + 20
+    for d in range(days):
+        sim.day(START + dt.timedelta(days=d), first=d == 0)
+    oldest = min(e.start.date() for e in sim.state.encounters.values())
+    assert oldest >= START + dt.timedelta(days=days - 1 - AMEND_WINDOW_DAYS)
+    assert not sim.state.nights and not sim.state.snapshots and not sim.state.events
+
+
 def test_nothing_reads_the_clock():
     src = Path(__file__).parents[2] / "src" / "countyhealth" / "synth"
     for path in src.glob("*.py"):

@@ -120,6 +120,21 @@ TABLES: dict[str, CanonicalTable] = {
 
 LINEAGE_COLUMNS = ("_batch_id", "_file_id", "_facility", "_export_date", "_position")
 
+TASK_RUNS_DDL = """
+create schema if not exists ingest;
+create table if not exists ingest.task_runs (
+    export_date date,
+    dag_id text not null,
+    run_id text,
+    task_id text not null,
+    try_number integer,
+    seconds double precision,              -- from on_execute to on_success
+    peak_rss_mb double precision,          -- the task process's resident-memory peak
+    peak_since_task_start boolean not null, -- false: the peak is the process's, not reset
+    finished_at timestamptz not null default now()
+);
+"""
+
 INGEST_DDL = """
 create schema if not exists ingest;
 create schema if not exists raw;
@@ -220,6 +235,7 @@ create table if not exists ingest.task_failures (
     failed_at timestamptz not null default now()
 );
 
+""" + TASK_RUNS_DDL + """
 create table if not exists ingest.publications (
     publication_id bigserial primary key,
     export_date date not null,

@@ -15,6 +15,7 @@ import datetime as dt
 import math
 import random
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from countyhealth.identity import upgrade_legacy_id
@@ -39,6 +40,7 @@ EVENTS = (
 DEATH_RATE = 0.007 / 365  # crude mortality 7 per 1,000 a year, mostly the elderly
 FOLLOWUP_RATE = 4.5 / 365  # managed chronic patients: about four follow-ups a year
 NEW_CONTRACT_RATE = 0.05 / 365
+AMEND_WINDOW_DAYS = 45  # how far back a long history still amends visits
 DEATH_DISPOSITION = "5"  # LYFS 5 = death
 # Identifiers registrations carry, by facility level (share of registrations)
 CARD_READ = {"county_hospital": 0.7, "tcm_hospital": 0.7, "mch_hospital": 0.7,
@@ -62,8 +64,12 @@ def approx_binomial(rng: random.Random, n: int, p: float) -> int:
 
 class Simulation:
     def __init__(self, residents: list[Resident], facilities: list[SynthFacility], seed: int,
-                 defects: DefectRates) -> None:
+                 defects: DefectRates, keep_history: bool = True) -> None:
         self.residents = residents
+        # False for long histories (benchmarks): no truth, so nights, snapshots and events
+        # are not kept and encounters older than AMEND_WINDOW_DAYS are forgotten; memory
+        # then stays flat however many nights are simulated
+        self.keep_history = keep_history
         self.facilities = facilities
         self.by_code = {f.code: f for f in facilities}
         self.rng = random.Random(seed * 7919 + 1)
@@ -71,7 +77,7 @@ class Simulation:
         # was without it
         self.identity_rng = random.Random(seed * 7919 + 3)
         self.defects = defects
-        self.state = CareState()
+        self.state = CareState(recording=keep_history)
         self.serial: dict[str, int] = defaultdict(int)
         self.next_patient: dict[str, int] = defaultdict(int)
         self.discharges: dict[dt.date, list[str]] = defaultdict(list)
@@ -293,7 +299,8 @@ class Simulation:
                "diagnosis_code": dx.insurance, "settled_at": settled, "updated_at": settled,
                "change_flag": "1", "_level": f.level if f else "outside"}
         night.add(self.insurance.code, "insurance_settlements", row)
-        self.state.settlements.append(row)
+        if self.keep_history:
+            self.state.settlements.append(row)
 
     # -- the night -----------------------------------------------------------------------
     def day(self, day: dt.date, first: bool) -> Night:
@@ -317,9 +324,22 @@ class Simulation:
         self._new_contracts(night)
         if not first:
             self._amend_earlier(night)
-        self.state.nights.append(night)
-        self.state.snapshots[day] = dict(self.state.encounters)
+        if self.keep_history:
+            self.state.nights.append(night)
+            self.state.snapshots[day] = dict(self.state.encounters)
+        else:
+            self._forget_before(day - dt.timedelta(days=AMEND_WINDOW_DAYS))
         return night
+
+    def _forget_before(self, cutoff: dt.date) -> None:
+        """Drop encounters that began before `cutoff` (no longer amended or discharged:
+        stays last at most 12 days), so a year of a million residents fits in memory."""
+        gone = {k for k, e in self.state.encounters.items() if e.start.date() < cutoff}
+        for k in gone:
+            del self.state.encounters[k]
+            self.last_sent.pop(k, None)
+        for code, ids in self.amendable.items():
+            self.amendable[code] = [e for e in ids if e not in gone]
 
     def _registry(self, night: Night) -> None:
         """Public health's first delivery: every resident's health record and contract."""
@@ -464,3 +484,12 @@ def simulate(residents: list[Resident], facilities: list[SynthFacility], start: 
     for d in range(days):
         sim.day(start + dt.timedelta(days=d), first=d == 0)
     return sim.state
+
+
+def simulate_nights(residents: list[Resident], facilities: list[SynthFacility],
+                    start: dt.date, days: int, seed: int, defects: DefectRates
+                    ) -> Iterator[Night]:
+    """The nights one at a time, nothing kept once yielded (no truth): for histories."""
+    sim = Simulation(residents, facilities, seed, defects, keep_history=False)
+    for d in range(days):
+        yield sim.day(start + dt.timedelta(days=d), first=d == 0)

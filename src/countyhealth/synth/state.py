@@ -56,8 +56,11 @@ class CareState:
     # what the indicators count besides encounters and settlements, as delivered (the night
     # and facility of the delivery decide whether a held delivery keeps them out)
     events: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+    recording: bool = True  # False: no truth is computed, so events are not kept
+
 
     def record(self, kind: str, *event: Any) -> None:
         """An event of `kind` (referral, chronic_diagnosis, lab, followup, discharge), for
         truth.json's indicators: (night, facility, ...) first, as truth_indicators reads."""
-        self.events[kind].append(event)
+        if self.recording:
+            self.events[kind].append(event)
