@@ -6,8 +6,15 @@
     registration or EMPI link changed. Cancelled ones are deleted first (pre-hook). The
     rest of each table is neither read for writing nor rewritten. -#}
 
+{#- The newest batch an incremental model has taken: a number, read when the model runs, so
+    the planner sees a constant (a subquery's value it must guess: a third of the table,
+    and then it scans the whole history instead of reading the new rows by index). -#}
 {% macro ehr_watermark() -%}
+{%- if execute and is_incremental() -%}
+{{ run_query('select coalesce(max(batch_id), 0) from ' ~ this).columns[0].values()[0] }}
+{%- else -%}
 (select coalesce(max(batch_id), 0) from {{ this }})
+{%- endif -%}
 {%- endmacro %}
 
 
@@ -33,11 +40,13 @@
     those of encounters cancelled since. -#}
 {% macro ehr_delete_cancelled(key, latest_relation, encounter_bound=false) -%}
 {%- if is_incremental() -%}
+{#- two statements, each by index (one with `or` between them scans the whole table) -#}
 delete from {{ this }}
 where {{ key }} in (select record_key from {{ latest_relation }}
                     where is_cancelled and batch_id > {{ ehr_watermark() }})
-{%- if encounter_bound %}
-   or encounter_key in (select record_key from {{ ref('int_encounters__latest') }}
+{%- if encounter_bound %};
+delete from {{ this }}
+where encounter_key in (select record_key from {{ ref('int_encounters__latest') }}
                         where is_cancelled and batch_id > {{ ehr_watermark() }})
 {%- endif %}
 {%- else -%}
@@ -59,20 +68,44 @@ select 1
 {%- endmacro %}
 
 
-{#- The filter an incremental run adds: the record (`alias`, an int_*__latest row) has a
-    newer version, or its person's registration or EMPI link changed (`identity` joined),
-    or (`encounter` joined, encounter-bound records) its encounter changed. -#}
-{% macro changed_since_watermark(alias, identity, encounter=none) -%}
-{#- the ref outside the condition, so dbt sees the dependency when it parses -#}
+{#- The filter an incremental run adds: the record (`alias`, a row of the int_*__latest
+    model `relation`) has a newer version, or its person's registration or EMPI link changed,
+    or (`encounter_bound`) its encounter changed. Written as the set of changed record keys,
+    each part found by index (the model's batch_id; its (facility_code, local_patient_id)
+    and (facility_code, encounter_source_id) indexes, latest_version_config), so a night
+    reads what changed, not every record of every year (an `or` of the four conditions
+    scanned the whole table). -#}
+{% macro changed_since_watermark(alias, relation, encounter_bound=false) -%}
+{#- the refs outside the condition, so dbt sees the dependencies when it parses -#}
 {%- set registrations = ref('stg_facility__patients') -%}
+{%- set identities = ref('int_person_identity') -%}
+{%- set encounters = ref('int_encounters__latest') -%}
 {%- if is_incremental() %}
-  and ({{ alias }}.batch_id > {{ ehr_watermark() }}
-       or {{ identity }}.linked_batch_id > {{ ehr_watermark() }}
-       or ({{ alias }}.facility_code, {{ alias }}.local_patient_id) in (
-           select facility_code, local_patient_id from {{ registrations }}
-           where batch_id > {{ ehr_watermark() }})
-       {%- if encounter %}
-       or {{ encounter }}.batch_id > {{ ehr_watermark() }}
-       {%- endif %})
+  and {{ alias }}.record_key in (
+      select changed.record_key from {{ relation }} as changed
+      where changed.batch_id > {{ ehr_watermark() }}
+      union
+      select changed.record_key
+      from {{ identities }} as relinked
+      inner join {{ relation }} as changed
+          on changed.facility_code = relinked.facility_code
+         and changed.local_patient_id = relinked.local_patient_id
+      where relinked.linked_batch_id > {{ ehr_watermark() }}
+      union
+      select changed.record_key
+      from {{ registrations }} as registered
+      inner join {{ relation }} as changed
+          on changed.facility_code = registered.facility_code
+         and changed.local_patient_id = registered.local_patient_id
+      where registered.batch_id > {{ ehr_watermark() }}
+      {%- if encounter_bound %}
+      union
+      select changed.record_key
+      from {{ encounters }} as encounter
+      inner join {{ relation }} as changed
+          on changed.facility_code = encounter.facility_code
+         and changed.encounter_source_id = encounter.encounter_source_id
+      where encounter.batch_id > {{ ehr_watermark() }}
+      {%- endif %})
 {%- endif %}
 {%- endmacro %}

@@ -25,7 +25,7 @@ from (
     where ({{ keys }}) in (
         select {{ keys }}
         from {{ relation }}
-        where batch_id > (select coalesce(max(batch_id), 0) from {{ this }}))
+        where batch_id > {{ ehr_watermark() }})
     {%- endif %}
 ) as ranked
 where ranked.version_rank = 1
@@ -33,10 +33,20 @@ where ranked.version_rank = 1
 
 
 {#- The configuration every incremental latest-version model shares. -#}
-{% macro latest_version_config() -%}
+{#- `by_patient`: the model names patients by local id (an index on facility_code,
+    local_patient_id); `by_encounter`: its records belong to encounters (an index on
+    facility_code, encounter_source_id). The incremental ehr models find a night's changed
+    records through them (changed_since_watermark). -#}
+{% macro latest_version_config(by_patient=false, by_encounter=false) -%}
+{%- set indexes = [{'columns': ['record_key'], 'unique': true}, {'columns': ['batch_id']}] -%}
+{%- if by_patient -%}
+{%- do indexes.append({'columns': ['facility_code', 'local_patient_id']}) -%}
+{%- endif -%}
+{%- if by_encounter -%}
+{%- do indexes.append({'columns': ['facility_code', 'encounter_source_id']}) -%}
+{%- endif -%}
 {{ config(materialized='incremental', unique_key='record_key',
-          incremental_strategy='delete+insert', on_schema_change='fail',
-          indexes=[{'columns': ['record_key'], 'unique': true}, {'columns': ['batch_id']}]) }}
+          incremental_strategy='delete+insert', on_schema_change='fail', indexes=indexes) }}
 {%- endmacro %}
 
 
@@ -59,7 +69,7 @@ left join {{ ref('int_encounters__latest') }} as encounter
     on encounter.record_key = md5(latest.facility_code || '|' || latest.encounter_source_id)
 where not latest.is_cancelled
   and not coalesce(encounter.is_cancelled, false)
-  {{- changed_since_watermark('latest', 'identity', 'encounter') }}
+  {{- changed_since_watermark('latest', relation, encounter_bound=true) }}
 {%- endmacro %}
 
 {#- The records of a table that names people by ID number (contracts, follow-ups) as ehr

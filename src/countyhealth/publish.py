@@ -7,9 +7,10 @@ data or today's, never a mix, and a failure anywhere leaves yesterday's untouche
 
 `ehr` is not dropped but kept as the next night's candidate (RECYCLED): its incremental
 tables then apply only what changed after their newest batch (dbt_project/macros/
-ehr_incremental.sql) instead of rebuilding years of history. The kept schema loses the
-readers' grants first: a candidate is never readable before it is validated. Roles,
-grants and row-level security: countyhealth.access.
+ehr_incremental.sql) instead of rebuilding years of history. The first publication has
+nothing to keep, so the next candidate starts as a copy of it (copy_schema). The kept
+schema loses the readers' grants first: a candidate is never readable before it is
+validated. Roles, grants and row-level security: countyhealth.access.
 """
 
 from __future__ import annotations
@@ -64,12 +65,28 @@ def publish(conn: psycopg.Connection, export_date: dt.date,
                 conn.execute(rename.format(sql.Identifier(retired), sql.Identifier(candidate)))
             elif had_published:
                 conn.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(retired)))
+            elif s in RECYCLED:
+                copy_schema(conn, s, candidate)
             open_published(conn, s)
         pub_id = conn.execute(
             "insert into ingest.publications (export_date, schemas) values (%s, %s) "
             "returning publication_id", (export_date, list(schemas))).fetchone()[0]
     log.info("published %s for %s (publication %s)", ", ".join(schemas), export_date, pub_id)
     return int(pub_id)
+
+
+def copy_schema(conn: psycopg.Connection, source: str, target: str) -> None:
+    """The first publication has no retired schema to recycle: the next candidate starts as
+    a copy of what was just published (tables with their indexes), so the night after a
+    first night or a backfill applies only its own changes instead of rebuilding the
+    whole history."""
+    conn.execute(sql.SQL("create schema {}").format(sql.Identifier(target)))
+    tables = [t for (t,) in conn.execute(
+        "select tablename from pg_tables where schemaname = %s order by 1", (source,))]
+    for table in tables:
+        src, dst = sql.Identifier(source, table), sql.Identifier(target, table)
+        conn.execute(sql.SQL("create table {} (like {} including all)").format(dst, src))
+        conn.execute(sql.SQL("insert into {} select * from {}").format(dst, src))
 
 
 def drop_incremental_state(conn: psycopg.Connection) -> list[str]:

@@ -30,4 +30,4 @@ left join {{ ref('encounter_class_map') }} as class
     on class.source_value = latest.encounter_class_source_value
 {{ join_identity('latest') }}
 where not latest.is_cancelled
-{{- changed_since_watermark('latest', 'identity') }}
+{{- changed_since_watermark('latest', ref('int_encounters__latest')) }}

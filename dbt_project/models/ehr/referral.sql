@@ -35,4 +35,4 @@ left join {{ ref('facility_levels') }} as to_tier
     on to_tier.facility_level = to_facility.facility_level
 {{ join_identity('latest') }}
 where not latest.is_cancelled
-{{- changed_since_watermark('latest', 'identity') }}
+{{- changed_since_watermark('latest', ref('int_referrals__latest')) }}

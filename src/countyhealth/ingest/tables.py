@@ -246,7 +246,11 @@ create table if not exists ingest.publications (
 
 
 def raw_table_ddl(table: CanonicalTable) -> str:
-    """The raw table; columns added to the contract later are added to older warehouses."""
+    """The raw table; columns added to the contract later are added to older warehouses.
+    Its indexes serve the night's three kinds of reads: by night (the raw suites), by batch
+    (what the incremental models have not seen) and by record (every version of a record a
+    new batch touched, which latest_version ranks again); without the last, each night's
+    ranking scanned the whole history."""
     cols = ",\n    ".join(f"{c} text" for c in table.columns)
     added = "".join(f"alter table raw.{table.name} add column if not exists {c} text;\n"
                     for c in table.columns)
@@ -262,6 +266,7 @@ create table if not exists raw.{table.name} (
 );
 create index if not exists {table.name}_by_night on raw.{table.name} (_export_date, _facility);
 create index if not exists {table.name}_by_batch on raw.{table.name} (_batch_id);
+create index if not exists {table.name}_by_record on raw.{table.name} (_facility, record_id);
 {added}"""
 
 
