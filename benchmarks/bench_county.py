@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import re
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -145,6 +146,9 @@ def main() -> None:
     ap.add_argument("--population", type=int, default=1_000_000)
     ap.add_argument("--history", type=int, default=365, help="nights of the long history")
     ap.add_argument("--short", type=int, default=30, help="nights of the short history")
+    ap.add_argument("--legs", default="short,long",
+                    help="which legs to run (short, long); the others' figures are read from "
+                    "the last run that measured them")
     args = ap.parse_args()
     days = args.history + 1
     county = settings().home / "bench" / f"county-{args.population}-{days}"
@@ -154,17 +158,21 @@ def main() -> None:
         print(f"generated {g.rows_written:,} rows in {time.perf_counter() - started:.0f} s",
               flush=True)
     night = [START + dt.timedelta(days=n) for n in range(days)]
-    runs = []
-    url = fresh_database("chw_bench_short")
-    runs.append(run(f"backfill {args.short} nights", url, county, night[args.short - 1],
-                    first=night[0]))
-    runs.append(run(f"night {args.short + 1} ({args.short} days of history)", url, county,
-                    night[args.short]))
-    url = fresh_database("chw_bench_long")
-    runs.append(run(f"backfill {args.history} nights", url, county, night[args.history - 1],
-                    first=night[0]))
-    runs.append(run(f"night {args.history + 1} ({args.history} days of history)", url, county,
-                    night[args.history]))
+    saved = county.with_name(county.name + "-runs.json")
+    legs = json.loads(saved.read_text()) if saved.exists() else {}
+    for leg, nights in (("short", args.short), ("long", args.history)):
+        if leg not in args.legs.split(","):
+            continue
+        url = fresh_database(f"chw_bench_{leg}")
+        backfill = run(f"backfill {nights} nights", url, county, night[nights - 1],
+                       first=night[0])
+        after = run(f"night {nights + 1} ({nights} days of history)", url, county,
+                    night[nights])
+        legs[leg] = [asdict(backfill), asdict(after)]
+        saved.write_text(json.dumps(legs, indent=1))
+    if {"short", "long"} - set(legs):
+        sys.exit(f"run the other leg too (--legs): have {sorted(legs)}")
+    runs = [RunFigures(**r) for leg in ("short", "long") for r in legs[leg]]
     text = report(runs, county, f"{args.population:,} residents, "
                   f"{dt.date.today().isoformat()}")
     path = settings().home / "bench" / "county-results.md"

@@ -76,36 +76,26 @@ select 1
     reads what changed, not every record of every year (an `or` of the four conditions
     scanned the whole table). -#}
 {% macro changed_since_watermark(alias, relation, encounter_bound=false) -%}
-{#- the refs outside the condition, so dbt sees the dependencies when it parses -#}
-{%- set registrations = ref('stg_facility__patients') -%}
-{%- set identities = ref('int_person_identity') -%}
-{%- set encounters = ref('int_encounters__latest') -%}
+{#- each way a record can change: (the table, the column it shares with the record beside
+    facility_code, that table's batch column); the refs outside is_incremental(), so dbt
+    sees the dependencies when it parses -#}
+{%- set ways = [(ref('int_person_identity'), 'local_patient_id', 'linked_batch_id'),
+                (ref('stg_facility__patients'), 'local_patient_id', 'batch_id')] -%}
+{%- if encounter_bound -%}
+{%- do ways.append((ref('int_encounters__latest'), 'encounter_source_id', 'batch_id')) -%}
+{%- endif -%}
 {%- if is_incremental() %}
   and {{ alias }}.record_key in (
       select changed.record_key from {{ relation }} as changed
       where changed.batch_id > {{ ehr_watermark() }}
+      {%- for table, column, batch in ways %}
       union
       select changed.record_key
-      from {{ identities }} as relinked
+      from {{ table }} as cause
       inner join {{ relation }} as changed
-          on changed.facility_code = relinked.facility_code
-         and changed.local_patient_id = relinked.local_patient_id
-      where relinked.linked_batch_id > {{ ehr_watermark() }}
-      union
-      select changed.record_key
-      from {{ registrations }} as registered
-      inner join {{ relation }} as changed
-          on changed.facility_code = registered.facility_code
-         and changed.local_patient_id = registered.local_patient_id
-      where registered.batch_id > {{ ehr_watermark() }}
-      {%- if encounter_bound %}
-      union
-      select changed.record_key
-      from {{ encounters }} as encounter
-      inner join {{ relation }} as changed
-          on changed.facility_code = encounter.facility_code
-         and changed.encounter_source_id = encounter.encounter_source_id
-      where encounter.batch_id > {{ ehr_watermark() }}
-      {%- endif %})
+          on changed.facility_code = cause.facility_code
+         and changed.{{ column }} = cause.{{ column }}
+      where cause.{{ batch }} > {{ ehr_watermark() }}
+      {%- endfor %})
 {%- endif %}
 {%- endmacro %}
