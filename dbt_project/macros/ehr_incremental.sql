@@ -41,13 +41,14 @@
 {% macro ehr_delete_cancelled(key, latest_relation, encounter_bound=false) -%}
 {%- if is_incremental() -%}
 {#- two statements, each by index (one with `or` between them scans the whole table) -#}
+{%- set watermark = ehr_watermark() -%}
 delete from {{ this }}
 where {{ key }} in (select record_key from {{ latest_relation }}
-                    where is_cancelled and batch_id > {{ ehr_watermark() }})
+                    where is_cancelled and batch_id > {{ watermark }})
 {%- if encounter_bound %};
 delete from {{ this }}
 where encounter_key in (select record_key from {{ ref('int_encounters__latest') }}
-                        where is_cancelled and batch_id > {{ ehr_watermark() }})
+                        where is_cancelled and batch_id > {{ watermark }})
 {%- endif %}
 {%- else -%}
 select 1
@@ -85,9 +86,10 @@ select 1
 {%- do ways.append((ref('int_encounters__latest'), 'encounter_source_id', 'batch_id')) -%}
 {%- endif -%}
 {%- if is_incremental() %}
+{%- set watermark = ehr_watermark() %}
   and {{ alias }}.record_key in (
       select changed.record_key from {{ relation }} as changed
-      where changed.batch_id > {{ ehr_watermark() }}
+      where changed.batch_id > {{ watermark }}
       {%- for table, column, batch in ways %}
       union
       select changed.record_key
@@ -95,7 +97,7 @@ select 1
       inner join {{ relation }} as changed
           on changed.facility_code = cause.facility_code
          and changed.{{ column }} = cause.{{ column }}
-      where cause.{{ batch }} > {{ ehr_watermark() }}
+      where cause.{{ batch }} > {{ watermark }}
       {%- endfor %})
 {%- endif %}
 {%- endmacro %}

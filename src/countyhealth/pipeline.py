@@ -103,8 +103,9 @@ def ingest(export_date: dt.date, first: dt.date | None = None) -> dict[str, Any]
     then take every new batch at once."""
     s, cfg = settings(), county()
     loaded = rejected = 0
+    run_nights = nights(export_date, first)
     with connect(database_url()) as conn:
-        for each in nights(export_date, first):
+        for each in run_nights:
             night = ingest_night(conn, cfg, s.landing_dir, each)
             conn.commit()
             loaded, rejected = loaded + night.rows_loaded, rejected + night.rows_rejected
@@ -123,8 +124,7 @@ def ingest(export_date: dt.date, first: dt.date | None = None) -> dict[str, Any]
     summary["late_deliveries"] = [{"facility": d.facility, "export_date": n.isoformat(),
                                    "status": d.status} for n, d in night.late]
     if first:
-        summary["backfill"] = {"from": first.isoformat(), "nights": len(nights(export_date,
-                                                                                first)),
+        summary["backfill"] = {"from": first.isoformat(), "nights": len(run_nights),
                                "rows_loaded": loaded, "rows_rejected": rejected}
     for d in night.deliveries:
         if d.status in ("held", "missing"):

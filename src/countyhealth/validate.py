@@ -141,11 +141,11 @@ def resolve_parameters(suite: dict[str, Any], params: Parameters | dict[str, Any
 VALIDATION_SCHEMA = "chw_validation"  # the views of the batches a run validates
 
 
-def batch_query(batch: str | None, physical: str, url: str, export_date: dt.date,
+def batch_query(batch: str | None, physical: str, published: int, export_date: dt.date,
                 first_night: dt.date | None) -> str | None:
     """The rows a suite validates (`meta.batch`): `night` the night's rows (a backfill's:
     every night from its first) and rows of earlier nights its runs loaded late; `new` the
-    rows of an incremental table from batches not yet published (older rows were validated
+    rows of an incremental table from batches after `published` (older rows were validated
     when they were published and the table does not rewrite them); none: the whole table."""
     if batch == "night":
         nights = _nights_condition(first_night or export_date, export_date)
@@ -153,17 +153,16 @@ def batch_query(batch: str | None, physical: str, url: str, export_date: dt.date
                 f"select * from {physical} where not (_export_date {nights}) and "
                 f"_batch_id in (select batch_id from ingest.runs where export_date {nights})")
     if batch == "new":
-        return f"select * from {physical} where batch_id > {published_batch(url)}"
+        return f"select * from {physical} where batch_id > {published}"
     return None
 
 
-def published_batch(url: str) -> int:
+def published_batch(conn: psycopg.Connection) -> int:
     """The newest batch loaded before the last publication (0 before the first): the same
     line the dbt tests draw (dbt_project/macros/test_scope.sql)."""
-    with psycopg.connect(url) as conn:
-        return conn.execute(
-            "select coalesce(max(batch_id), 0) from ingest.runs where started_at < "
-            "(select max(published_at) from ingest.publications)").fetchone()[0]
+    return conn.execute(
+        "select coalesce(max(batch_id), 0) from ingest.runs where started_at < "
+        "(select max(published_at) from ingest.publications)").fetchone()[0]
 
 
 def _nights_condition(first: dt.date, last: dt.date) -> str:
@@ -197,6 +196,9 @@ def run_layer(layer: str, url: str, export_date: dt.date, expectations_dir: Path
     outcomes: list[Outcome] = []
     params = Parameters(thresholds or {}, facility_thresholds or {}, export_date, schema_suffix)
     definitions, tables, batches = [], {}, {}
+    views = psycopg.connect(url, autocommit=True)  # the batches' views, one connection
+    views.execute(f"create schema if not exists {VALIDATION_SCHEMA}")
+    published = published_batch(views)
     for raw_suite in load_suites(layer, expectations_dir):
         suite_def = resolve_parameters(raw_suite, params)
         table = suite_def["meta"]["table"]
@@ -205,17 +207,15 @@ def run_layer(layer: str, url: str, export_date: dt.date, expectations_dir: Path
         schema, name = table.split(".")
         physical = f"{schema}{schema_suffix}.{name}" if schema_suffix else table
         asset_name = suite_def["name"].replace(".", "_")
-        query = batch_query(suite_def["meta"].get("batch"), physical, url, export_date,
+        query = batch_query(suite_def["meta"].get("batch"), physical, published, export_date,
                             first_night)
         if query is not None:
             # a view, validated as a table: GX runs a query asset bare to learn its columns,
             # fetching every row of the batch into the task (1.3 million registrations of a
             # backfill: 0.9 GB); a view's columns come from the catalogue
             view = f"{VALIDATION_SCHEMA}.{asset_name}"
-            with psycopg.connect(url) as conn:
-                conn.execute(f"create schema if not exists {VALIDATION_SCHEMA}")
-                conn.execute(f"drop view if exists {view}")
-                conn.execute(f"create view {view} as {query}")
+            views.execute(f"drop view if exists {view}")
+            views.execute(f"create view {view} as {query}")
             asset = source.add_table_asset(name=asset_name, table_name=asset_name,
                                            schema_name=VALIDATION_SCHEMA)
             batches[suite_def["name"]] = view
@@ -229,6 +229,7 @@ def run_layer(layer: str, url: str, export_date: dt.date, expectations_dir: Path
         definitions.append(context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{asset_name}_vd", data=batch, suite=suite)))
         tables[suite_def["name"]] = table
+    views.close()
     actions = []
     if docs_dir is not None:
         from great_expectations.checkpoint import UpdateDataDocsAction
