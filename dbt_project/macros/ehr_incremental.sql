@@ -56,9 +56,10 @@ select 1
 {%- endmacro %}
 
 
-{#- The other delete ehr.observation starts with: the measurements of follow-ups changed
-    since the watermark (a correction may take a value out); they are written again. -#}
-{% macro ehr_delete_changed_followup_measurements() -%}
+{#- The other delete ehr.observation starts with, and the one int_followup_measurements
+    starts with: the measurements of follow-ups changed since the watermark (a correction
+    may take a value out, a cancellation all of them); they are written again. -#}
+{% macro delete_changed_followup_measurements() -%}
 {%- if is_incremental() -%}
 delete from {{ this }}
 where followup_key in (select record_key from {{ ref('int_chronic_followups__latest') }}

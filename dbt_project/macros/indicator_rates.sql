@@ -13,15 +13,17 @@
     that is a plain count has no denominator model. The value, target, last year's value
     and growth are derived from these in indicator_summary, nowhere else. -#}
 {% macro indicator_measure(indicator_id, numerator, denominator=none, grains=['month']) -%}
+{#- grains finest first: the rows are summed once, at the finest grain; each coarser grain
+    adds up those sums (a sum of sums is the sum), so a table is read once, not per grain -#}
 {%- set parts = [('numerator', numerator)] -%}
 {%- if denominator -%}{%- do parts.append(('denominator', denominator)) -%}{%- endif -%}
+{%- set finest = grains[0] -%}
 with
 {%- for part, model in parts %}
-{{ part }}_sums as (
-    {%- for grain in grains %}
+{{ part }}_{{ finest }} as (
     select
-        '{{ grain }}'::text                                       as period_grain,
-        date_trunc('{{ grain }}', period_date)::date              as period_start,
+        '{{ finest }}'::text                                      as period_grain,
+        date_trunc('{{ finest }}', period_date)::date             as period_start,
         case when grouping(facility_code) = 0 then 'facility'
              when grouping(township_code) = 0 then 'township'
              when grouping(facility_level) = 0 then 'level'
@@ -29,11 +31,20 @@ with
         coalesce(facility_code, township_code, facility_level, 'all')::text as breakdown_value,
         sum(amount)::numeric                                      as total
     from {{ ref(model) }}
-    group by grouping sets ((date_trunc('{{ grain }}', period_date)::date),
-                            (date_trunc('{{ grain }}', period_date)::date, facility_code),
-                            (date_trunc('{{ grain }}', period_date)::date, township_code),
-                            (date_trunc('{{ grain }}', period_date)::date, facility_level))
-    {% if not loop.last %}union all{% endif %}
+    group by grouping sets ((date_trunc('{{ finest }}', period_date)::date),
+                            (date_trunc('{{ finest }}', period_date)::date, facility_code),
+                            (date_trunc('{{ finest }}', period_date)::date, township_code),
+                            (date_trunc('{{ finest }}', period_date)::date, facility_level))
+),
+
+{{ part }}_sums as (
+    select * from {{ part }}_{{ finest }}
+    {%- for grain in grains[1:] %}
+    union all
+    select '{{ grain }}'::text, date_trunc('{{ grain }}', period_start)::date, breakdown,
+           breakdown_value, sum(total)
+    from {{ part }}_{{ finest }}
+    group by 2, 3, 4
     {%- endfor %}
 ){% if not loop.last %},{% endif %}
 {%- endfor %}

@@ -36,8 +36,12 @@ where ranked.version_rank = 1
 {#- `by_patient`: the model names patients by local id (an index on facility_code,
     local_patient_id); `by_encounter`: its records belong to encounters (an index on
     facility_code, encounter_source_id). The incremental ehr models find a night's changed
-    records through them (changed_since_watermark). -#}
-{% macro latest_version_config(by_patient=false, by_encounter=false) -%}
+    records through them (changed_since_watermark). `drop_cancelled_of`: the model keeps no
+    cancelled record (it selects `where not is_cancelled`) of the staging model so named,
+    whose records `keys` identify: an incremental run first deletes every record its new
+    batches touched, then inserts what is current of them. -#}
+{% macro latest_version_config(by_patient=false, by_encounter=false, drop_cancelled_of=none,
+                               keys=[]) -%}
 {%- set indexes = [{'columns': ['record_key'], 'unique': true}, {'columns': ['batch_id']}] -%}
 {%- if by_patient -%}
 {%- do indexes.append({'columns': ['facility_code', 'local_patient_id']}) -%}
@@ -45,8 +49,29 @@ where ranked.version_rank = 1
 {%- if by_encounter -%}
 {%- do indexes.append({'columns': ['facility_code', 'encounter_source_id']}) -%}
 {%- endif -%}
+{%- set pre_hooks = [] -%}
+{%- if drop_cancelled_of -%}
+{%- do pre_hooks.append("{{ delete_touched_versions('" ~ drop_cancelled_of ~ "', "
+                        ~ (keys | tojson) ~ ") }}") -%}
+{%- endif -%}
 {{ config(materialized='incremental', unique_key='record_key',
-          incremental_strategy='delete+insert', on_schema_change='fail', indexes=indexes) }}
+          incremental_strategy='delete+insert', on_schema_change='fail', indexes=indexes,
+          pre_hook=pre_hooks) }}
+{%- endmacro %}
+
+
+{#- The pre-hook of a latest-version model that keeps no cancelled record: the records the
+    batches after its watermark touched go, the run inserts what is current of them (a
+    cancelled one then stays out). Rendered when the model runs. -#}
+{% macro delete_touched_versions(source, keys) -%}
+{%- if is_incremental() -%}
+delete from {{ this }}
+where ({{ keys | join(', ') }}) in (
+    select {{ keys | join(', ') }} from {{ ref(source) }}
+    where batch_id > {{ ehr_watermark() }})
+{%- else -%}
+select 1
+{%- endif -%}
 {%- endmacro %}
 
 

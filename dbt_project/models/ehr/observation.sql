@@ -11,7 +11,7 @@
 -- changed since the watermark are deleted first and written again (a corrected follow-up
 -- may have lost a value), and any whose person differs from its follow-up's is rewritten.
 {{ ehr_incremental_config('observation_key', 'int_lab_results__latest', encounter_bound=true,
-     extra_pre_hooks=["{{ ehr_delete_changed_followup_measurements() }}"]) }}
+     extra_pre_hooks=["{{ delete_changed_followup_measurements() }}"]) }}
 -- depends_on: {{ ref('int_chronic_followups__latest') }}  (read by the pre-hook above)
 with labs as (
     {{ current_clinical_records(ref('int_lab_results__latest')) }}

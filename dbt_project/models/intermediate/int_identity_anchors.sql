@@ -26,29 +26,37 @@ by_id as (
     where id_number_18 is not null
 ),
 
-key_persons as (  -- the ID-number persons each shared key leads to
+unanchored_keys as (  -- the keys of identities without a valid ID number: the only ones
+                      -- the key rules place (a million residents: a few percent)
+    select keys.*
+    from keys
+    left join by_id using (facility_code, local_patient_id)
+    where by_id.anchor is null
+),
+
+key_persons as (  -- the ID-number persons each such key leads to
     select keys.key_kind, keys.key_value, count(distinct by_id.anchor) as persons,
            min(by_id.anchor) as anchor
     from keys
     inner join by_id using (facility_code, local_patient_id)
+    where (keys.key_kind, keys.key_value) in (select key_kind, key_value from unanchored_keys)
     group by keys.key_kind, keys.key_value
 ),
 
 via_key as (
-    select keys.facility_code, keys.local_patient_id,
+    select own.facility_code, own.local_patient_id,
            count(distinct key_persons.anchor) as persons, min(key_persons.anchor) as anchor,
-           min(keys.key_kind) as key_kind
-    from keys
+           min(own.key_kind) as key_kind
+    from unanchored_keys as own
     inner join key_persons using (key_kind, key_value)
-    left join by_id using (facility_code, local_patient_id)
-    where by_id.anchor is null and key_persons.persons = 1
-    group by keys.facility_code, keys.local_patient_id
+    where key_persons.persons = 1
+    group by own.facility_code, own.local_patient_id
 ),
 
 among_themselves as (  -- no ID number anywhere near: the smallest key one hop away
     select own.facility_code, own.local_patient_id,
            min(their.key_kind || '|' || their.key_value) as anchor
-    from keys as own
+    from unanchored_keys as own
     inner join keys as shared on shared.key_kind = own.key_kind
                              and shared.key_value = own.key_value
     inner join keys as their on their.facility_code = shared.facility_code

@@ -1,9 +1,14 @@
 -- The current version of every local patient registration; cancelled registrations removed.
+-- Incremental: a night ranks again only the registrations its batches touched (macro
+-- latest_version); those it cancelled go (latest_version_config's drop_cancelled_of).
+{{ latest_version_config(by_patient=true, drop_cancelled_of='stg_facility__patients',
+                         keys=['facility_code', 'local_patient_id']) }}
 with latest as (
     {{ latest_version(ref('stg_facility__patients'), ['facility_code', 'local_patient_id']) }}
 )
 
 select
+    latest.record_key,
     latest.facility_code,
     latest.local_patient_id,
     coalesce(latest.id_type, '01')                as id_type,
@@ -21,8 +26,9 @@ select
     latest.health_record_no,
     latest.death_date,
     latest.updated_at,
-    latest.export_date
+    latest.export_date,
+    latest.batch_id
 from latest
 left join {{ ref('gbt_2261_1_sex') }} as sex
     on sex.source_value = latest.sex_source_value
-where latest.change_flag <> 3
+where not latest.is_cancelled
