@@ -12,11 +12,12 @@ with identities as (
     select * from {{ ref('int_patients__latest') }}
 ),
 
-keys as (
-    select facility_code, local_patient_id, 'card' as key_kind, health_card_no as key_value
+keys as (  -- unanchored: the identity has no valid ID number (rule 1 does not place it)
+    select facility_code, local_patient_id, 'card' as key_kind, health_card_no as key_value,
+           id_number_18 is null as unanchored
     from identities where health_card_no is not null
     union all
-    select facility_code, local_patient_id, 'record', health_record_no
+    select facility_code, local_patient_id, 'record', health_record_no, id_number_18 is null
     from identities where health_record_no is not null
 ),
 
@@ -28,10 +29,7 @@ by_id as (
 
 unanchored_keys as (  -- the keys of identities without a valid ID number: the only ones
                       -- the key rules place (a million residents: a few percent)
-    select keys.*
-    from keys
-    left join by_id using (facility_code, local_patient_id)
-    where by_id.anchor is null
+    select * from keys where unanchored
 ),
 
 key_persons as (  -- the ID-number persons each such key leads to

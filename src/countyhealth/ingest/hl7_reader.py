@@ -2,8 +2,9 @@
 
 Messages are cut from the byte stream one at a time (a segment starting with MSH opens a
 message; FHS/BHS/BTS/FTS are the batch envelope), so memory stays flat, and each message is
-parsed with python-hl7, which honours the delimiters its own MSH declares. A message that
-cannot be parsed, or segments with no MSH before them, are quarantined; the rest load.
+read with the delimiters its own MSH declares (hl7_message.Er7Message: split only as far
+as a value is asked for; python-hl7's answers, read 12x faster). A message that cannot be
+parsed, or segments with no MSH before them, are quarantined; the rest load.
 
 Mapping (docs/exports.md): ADT A01/A04 (new), A03/A08 (modified), A11 (cancelled) give a
 patient (PID), an encounter (PV1) and diagnoses (DG1); ORU^R01 gives a patient and lab
@@ -14,13 +15,12 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import hl7
-
 from countyhealth.config import Facility
+from countyhealth.ingest.hl7_message import Er7Message
 from countyhealth.ingest.readers import FileRejected, Item
 
 ENVELOPE = ("FHS", "BHS", "BTS", "FTS")
@@ -84,8 +84,8 @@ def _messages(path: Path) -> Iterator[tuple[int, str | None, str]]:
 
 def _f(msg: Any, segment: str, field: int, comp: int = 1, rep: int = 1, seg_no: int = 1
        ) -> str | None:
-    """One component of one field of one segment (1-based, as HL7 counts); python-hl7's
-    extract_field already undoes the escapes (\\F\\, \\S\\, \\E\\, ...)."""
+    """One component of one field of one segment (1-based, as HL7 counts); extract_field
+    already undoes the escapes (\\F\\, \\S\\, \\E\\, ...)."""
     try:
         text = str(msg.extract_field(segment, seg_no, field, rep, comp)).strip()
     except (KeyError, IndexError):
@@ -185,7 +185,12 @@ def _oru(msg: Any, stamp: str | None, control: str | None
 
 
 class Hl7Reader:
+    """`parse` turns a message's text into something with python-hl7's `extract_field` and
+    `segments`: Er7Message, or `hl7.parse` itself (the equivalence test reads both ways)."""
     format = "hl7v2"
+
+    def __init__(self, parse: Callable[[str], Any] = Er7Message) -> None:
+        self._parse = parse
 
     @property
     def detected_encoding(self) -> str | None:
@@ -201,8 +206,7 @@ class Hl7Reader:
                            "segments with no MSH before them (not inside any message)")
                 continue
             try:
-                msg = hl7.parse(text)
-                # MSH-1 is the field separator itself, so MSH fields sit one lower in python-hl7
+                msg = self._parse(text)  # MSH-1 is the field separator, MSH-2 the encoding
                 msg_type, event = _f(msg, "MSH", 9, 1), _f(msg, "MSH", 9, 2)
                 stamp, control = _f(msg, "MSH", 7), _f(msg, "MSH", 10)
                 if _count(msg, "EVN"):
