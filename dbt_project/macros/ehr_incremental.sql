@@ -102,3 +102,37 @@ select 1
       {%- endfor %})
 {%- endif %}
 {%- endmacro %}
+
+
+{#- The filter an incremental run adds to a table that names people by ID number
+    (current_records_by_id_number; `relation` a latest-version model with id_number_18):
+    the record has a newer version, or the person its ID number leads to may have changed:
+    a registration carrying that ID (in any of its versions: a corrected ID changes two
+    people) changed, or an identity carrying it was linked again by the EMPI. Each part by
+    index, as changed_since_watermark. Outside an incremental run: nothing. -#}
+{% macro changed_by_id_number_since_watermark(alias, relation) -%}
+{%- set registrations = ref('stg_facility__patients') -%}
+{%- set identities = ref('int_person_identity') -%}
+{%- set patients = ref('int_patients__latest') -%}
+{%- if is_incremental() %}
+{%- set watermark = ehr_watermark() %}
+  and {{ alias }}.record_key in (
+      select changed.record_key from {{ relation }} as changed
+      where changed.batch_id > {{ watermark }}
+      union
+      select changed.record_key
+      from {{ relation }} as changed
+      where changed.id_number_18 in (
+          select {{ id_number_18('version.id_number') }}
+          from {{ registrations }} as version
+          where (version.facility_code, version.local_patient_id) in (
+              select facility_code, local_patient_id from {{ registrations }}
+              where batch_id > {{ watermark }})
+          union
+          select patient.id_number_18
+          from {{ identities }} as identity
+          inner join {{ patients }} as patient
+              using (facility_code, local_patient_id)
+          where identity.linked_batch_id > {{ watermark }}))
+{%- endif %}
+{%- endmacro %}

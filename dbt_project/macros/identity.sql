@@ -79,6 +79,13 @@ left join {{ ref('int_person_identity') }} as {{ alias }}
 coalesce({{ alias }}.person_key, {{ person_key(["'local'", facility_col, local_col]) }})
 {%- endmacro %}
 
+{#- A valid ID number in its 18-character form (legacy 15-digit IDs upgraded), NULL when the
+    ID is not valid: the key records that name people by ID number are matched on. -#}
+{% macro id_number_18(col) -%}
+(case when {{ gb11643_is_valid(col) }} then {{ gb11643_to_18(col) }} end)
+{%- endmacro %}
+
+
 {#- The person of a record that names people by ID number (`id_col`, joined to
     int_person_by_id_number as `alias` on its 18-character form): the EMPI's person; a valid
     ID no registration carries yet is a person of its own (the same key the EMPI would give);

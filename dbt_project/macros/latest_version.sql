@@ -6,13 +6,18 @@
     In an incremental run only the keys that batches newer than the table's latest brought
     are ranked again, with ALL their versions, so a late-arriving older version never wins
     over a newer one already here; dbt's delete+insert on record_key then replaces them.
-    A full refresh ranks everything: the same rule, the same rows. -#}
-{% macro latest_version(relation, key_columns) -%}
+    A full refresh ranks everything: the same rule, the same rows.
+    `by_id_number`: the records name people by ID number (column id_number); they get
+    id_number_18, the valid ID's 18-character form, the key their person is found by. -#}
+{% macro latest_version(relation, key_columns, by_id_number=false) -%}
 {%- set keys = key_columns | join(', ') -%}
 select
     md5({{ key_columns | join(" || '|' || ") }})                      as record_key,
     ranked.*,
     ranked.change_flag = 3                                            as is_cancelled
+    {%- if by_id_number %},
+    {{ id_number_18('ranked.id_number') }}                            as id_number_18
+    {%- endif %}
 from (
     select
         src.*,
@@ -36,18 +41,22 @@ where ranked.version_rank = 1
 {#- `by_patient`: the model names patients by local id (an index on facility_code,
     local_patient_id); `by_encounter`: its records belong to encounters (an index on
     facility_code, encounter_source_id). The incremental ehr models find a night's changed
-    records through them (changed_since_watermark). `drop_cancelled_of`: the model keeps no
+    records through them (changed_since_watermark); `by_id_number`: it names people by ID
+    number (an index on id_number_18, latest_version(by_id_number=true)). `drop_cancelled_of`: the model keeps no
     cancelled record (it selects `where not is_cancelled`) of the staging model so named,
     whose records `keys` identify: an incremental run first deletes every record its new
     batches touched, then inserts what is current of them. -#}
-{% macro latest_version_config(by_patient=false, by_encounter=false, drop_cancelled_of=none,
-                               keys=[]) -%}
+{% macro latest_version_config(by_patient=false, by_encounter=false, by_id_number=false,
+                               drop_cancelled_of=none, keys=[]) -%}
 {%- set indexes = [{'columns': ['record_key'], 'unique': true}, {'columns': ['batch_id']}] -%}
 {%- if by_patient -%}
 {%- do indexes.append({'columns': ['facility_code', 'local_patient_id']}) -%}
 {%- endif -%}
 {%- if by_encounter -%}
 {%- do indexes.append({'columns': ['facility_code', 'encounter_source_id']}) -%}
+{%- endif -%}
+{%- if by_id_number -%}
+{%- do indexes.append({'columns': ['id_number_18']}) -%}
 {%- endif -%}
 {%- set pre_hooks = [] -%}
 {%- if drop_cancelled_of -%}
@@ -97,8 +106,10 @@ where not latest.is_cancelled
   {{- changed_since_watermark('latest', relation, encounter_bound=true) }}
 {%- endmacro %}
 
-{#- The records of a table that names people by ID number (contracts, follow-ups) as ehr
-    publishes them: not cancelled, each on its person (person_of_id_number). -#}
+{#- The records of a table that names people by ID number (contracts, follow-ups,
+    settlements) as ehr publishes them: not cancelled, each on its person
+    (person_of_id_number). In an incremental ehr model only the records changed since its
+    watermark come out (macro changed_by_id_number_since_watermark). -#}
 {% macro current_records_by_id_number(relation, source_id) -%}
 select
     latest.*,
@@ -107,7 +118,7 @@ select
     by_id.person_key is not null                                       as person_registered
 from {{ relation }} as latest
 left join {{ ref('int_person_by_id_number') }} as by_id
-    on by_id.id_number_18 = case when {{ gb11643_is_valid('latest.id_number') }}
-                                 then {{ gb11643_to_18('latest.id_number') }} end
+    on by_id.id_number_18 = latest.id_number_18
 where not latest.is_cancelled
+  {{- changed_by_id_number_since_watermark('latest', relation) }}
 {%- endmacro %}

@@ -262,3 +262,76 @@ def test_incremental_nights_follow_people_the_empi_links_later(fresh_db, tmp_pat
     assert "H1|h7" not in identities
     assert encounters[e9] != id_person  # a local key of its own now, like a full rebuild
     assert encounters[key["e7"]] == identities["T1|p7"] != id_person  # unlinked too
+
+
+def test_incremental_nights_follow_people_named_by_id_number(fresh_db, tmp_path: Path):
+    """Follow-ups and settlements name people by ID number, and their rows do not change
+    when the person does: a follow-up and a settlement recorded before the resident's
+    registration arrives are on no registered person; the registration arriving a night
+    later puts them on it; a correction of the registration's ID number the night after
+    takes them off again (the old ID is in the registration's older version only). Each
+    night's incremental state equals a full rebuild of the same batches."""
+    old_id = make_id_number("110105", dt.date(1950, 6, 1), 3)
+    new_id = make_id_number("110105", dt.date(1951, 6, 1), 3)
+    selection = ["--select", "+chronic_followup", "+insurance_settlement",
+                 "--indirect-selection", "cautious"]  # not observation's test on follow-ups
+
+    def build(args: list[str], n: str) -> None:
+        done = run_dbt(["build", *args, *selection], fresh_db, tmp_path / n)
+        assert done.returncode == 0, done.stdout[-4000:]
+
+    def registered() -> tuple:
+        """f1's and s1's person; f2 and s2 (other people) only move the tables' watermark."""
+        with psycopg.connect(fresh_db) as conn:
+            return (conn.execute("select person_registered, person_key from "
+                                 "ehr__candidate.chronic_followup "
+                                 "where followup_key = md5('T1|f1')").fetchall(),
+                    conn.execute("select person_registered, person_key from "
+                                 "ehr__candidate.insurance_settlement "
+                                 "where settlement_key = md5('T1|s1')").fetchall())
+
+    def followup(record_id: str, id_number: str, updated: str) -> dict:
+        return {"record_id": record_id, "id_number": id_number, "disease": "diabetes",
+                "followup_date": "2026-02-20", "fasting_glucose": "6.5",
+                "updated_at": updated, "change_flag": "1"}
+
+    def settlement(record_id: str, id_number: str, updated: str) -> dict:
+        return {"record_id": record_id, "id_number": id_number, "insured_area": "370322",
+                "facility_code": "T1", "in_county": "1", "visit_type": "11",
+                "admit_date": "2026-02-20", "total_cost": "80", "fund_paid": "50",
+                "updated_at": updated, "change_flag": "1"}
+
+    def registration(flag: str, id_number: str, updated: str) -> dict:
+        return {"record_id": "p1", "id_type": "01", "id_number": id_number, "name": "王五",
+                "sex": "1", "birth_date": "1950-06-01", "updated_at": updated,
+                "change_flag": flag}
+
+    with psycopg.connect(fresh_db) as conn:
+        ensure_schema(conn)
+        conn.execute("insert into ingest.facilities values ('T1', 't', 'township_center', "
+                     "'370322101', 'csv', true, '370322')")
+        _load(conn, "chronic_followups", [followup("f1", old_id, "2026-03-01 09:00")],
+              NIGHT, batch=1)
+        _load(conn, "insurance_settlements", [settlement("s1", old_id, "2026-03-01 09:00")],
+              NIGHT, batch=1)
+        conn.commit()
+    build([], "n1")
+    assert [r[0] for r in registered()[0] + registered()[1]] == [False, False]
+    nights = [(2, registration("1", old_id, "2026-03-02 08:00")),
+              (3, registration("2", new_id, "2026-03-03 08:00"))]
+    for batch, row in nights:
+        night = NIGHT + dt.timedelta(days=batch - 1)
+        other = make_id_number("110105", dt.date(1960 + batch, 1, 1), 5)
+        with psycopg.connect(fresh_db) as conn:
+            _load(conn, "patients", [row], night, batch=batch)
+            _load(conn, "chronic_followups", [followup(f"f{batch}", other, "2026-03-02")],
+                  night, batch=batch)
+            _load(conn, "insurance_settlements", [settlement(f"s{batch}", other,
+                                                             "2026-03-02")], night, batch=batch)
+            conn.commit()
+        build([], f"n{batch}")
+        incremental = registered()
+        build(["--full-refresh"], f"full{batch}")
+        assert incremental == registered(), batch  # what a rebuild of the same batches gives
+        flag = [r[0] for r in incremental[0] + incremental[1]]
+        assert flag == [batch == 2] * 2, (batch, incremental)

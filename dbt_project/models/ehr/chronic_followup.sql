@@ -1,6 +1,9 @@
 -- Every current hypertension or diabetes follow-up (FHIR Encounter + Observations of the
 -- public-health programme), on the person's record by ID number (macro
 -- current_records_by_id_number): blood pressure and fasting glucose as measured.
+-- Incremental (macros in ehr_incremental.sql): a night writes the follow-ups it changed and
+-- those whose person may have changed (changed_by_id_number_since_watermark).
+{{ ehr_incremental_config('followup_key', 'int_chronic_followups__latest') }}
 with current_records as (
     {{ current_records_by_id_number(ref('int_chronic_followups__latest'), 'followup_source_id') }}
 )
@@ -16,5 +19,6 @@ select
     dbp::numeric,
     fasting_glucose::numeric,
     managing_facility_code::text,
-    export_date::date
+    export_date::date,
+    batch_id::bigint
 from current_records

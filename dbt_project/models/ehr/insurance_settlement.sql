@@ -2,7 +2,10 @@
 -- ID number (macro current_records_by_id_number): where the care was given (a county
 -- facility, with its level and township, or a hospital outside the county), what it cost
 -- and what the fund paid. The only view of care outside the county: no county facility
--- sees it. Diagnoses stay in the insurance version of ICD-10 as sent.
+-- sees it. Diagnoses stay in the insurance version of ICD-10 as sent. Incremental (macros in
+-- ehr_incremental.sql): a night writes the settlements it changed and those whose person
+-- may have changed (changed_by_id_number_since_watermark).
+{{ ehr_incremental_config('settlement_key', 'int_insurance_settlements__latest') }}
 with current_records as (
     {{ current_records_by_id_number(ref('int_insurance_settlements__latest'), 'settlement_source_id') }}
 )
@@ -28,7 +31,8 @@ select
     settlement.self_paid::numeric,
     settlement.diagnosis_code::text                                   as insurance_diagnosis_code,
     settlement.settled_at::timestamp,
-    settlement.export_date::date
+    settlement.export_date::date,
+    settlement.batch_id::bigint
 from current_records as settlement
 cross join (select min(county_code) as county_code
             from {{ ref('stg_ingest__facilities') }}) as county

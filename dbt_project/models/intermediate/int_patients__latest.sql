@@ -14,8 +14,7 @@ select
     coalesce(latest.id_type, '01')                as id_type,
     latest.id_number,
     {{ gb11643_is_valid('latest.id_number') }}    as id_number_is_valid,
-    case when {{ gb11643_is_valid('latest.id_number') }}
-         then {{ gb11643_to_18('latest.id_number') }} end as id_number_18,
+    {{ id_number_18('latest.id_number') }}        as id_number_18,
     latest.patient_name,
     coalesce(sex.sex_code, '0')                   as sex_code,
     sex.sex_code is null                          as sex_unmapped,
