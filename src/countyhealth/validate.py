@@ -213,9 +213,13 @@ def run_layer(layer: str, url: str, export_date: dt.date, expectations_dir: Path
             # a view, validated as a table: GX runs a query asset bare to learn its columns,
             # fetching every row of the batch into the task (1.3 million registrations of a
             # backfill: 0.9 GB); a view's columns come from the catalogue
+            # OFFSET 0 keeps the batch a subquery the planner cannot flatten: GX's
+            # uniqueness check (a window over the key, LIMIT 20) otherwise walked the whole
+            # table in key order by its unique index, looking for duplicates among a
+            # night's rows (ehr.condition at a year: 24 s instead of 20 ms)
             view = f"{VALIDATION_SCHEMA}.{asset_name}"
             views.execute(f"drop view if exists {view}")
-            views.execute(f"create view {view} as {query}")
+            views.execute(f"create view {view} as select * from ({query} offset 0) as batch")
             asset = source.add_table_asset(name=asset_name, table_name=asset_name,
                                            schema_name=VALIDATION_SCHEMA)
             batches[suite_def["name"]] = view
