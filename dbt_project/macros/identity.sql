@@ -86,14 +86,15 @@ coalesce({{ alias }}.person_key, {{ person_key(["'local'", facility_col, local_c
 {%- endmacro %}
 
 
-{#- The person of a record that names people by ID number (`id_col`, joined to
-    int_person_by_id_number as `alias` on its 18-character form): the EMPI's person; a valid
-    ID no registration carries yet is a person of its own (the same key the EMPI would give);
-    no valid ID: a local key of the record, so nothing is dropped. -#}
-{% macro person_of_id_number(id_col, alias, facility_col, record_col) -%}
+{#- The person of a record that names people by ID number (`id18_col`, its valid ID's
+    18-character form (macro id_number_18), joined to int_person_by_id_number as `alias`):
+    the EMPI's person; a valid ID no registration carries yet is a person of its own (the
+    same key the EMPI would give); no valid ID: a local key of the record, so nothing is
+    dropped. -#}
+{% macro person_of_id_number(id18_col, alias, facility_col, record_col) -%}
 coalesce(
     {{ alias }}.person_key,
-    case when {{ gb11643_is_valid(id_col) }}
-         then {{ person_key(["'01|' || " ~ gb11643_to_18(id_col)]) }} end,
+    case when {{ id18_col }} is not null
+         then {{ person_key(["'01|' || " ~ id18_col]) }} end,
     {{ person_key(["'local'", facility_col, record_col]) }})
 {%- endmacro %}

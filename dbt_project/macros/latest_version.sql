@@ -42,10 +42,11 @@ where ranked.version_rank = 1
     local_patient_id); `by_encounter`: its records belong to encounters (an index on
     facility_code, encounter_source_id). The incremental ehr models find a night's changed
     records through them (changed_since_watermark); `by_id_number`: it names people by ID
-    number (an index on id_number_18, latest_version(by_id_number=true)). `drop_cancelled_of`: the model keeps no
-    cancelled record (it selects `where not is_cancelled`) of the staging model so named,
-    whose records `keys` identify: an incremental run first deletes every record its new
-    batches touched, then inserts what is current of them. -#}
+    number (an index on id_number_18, latest_version(by_id_number=true)).
+    `drop_cancelled_of`: the model keeps no cancelled record (it selects `where not
+    is_cancelled`) of the staging model so named, whose records `keys` identify: an
+    incremental run first deletes every record its new batches touched, then inserts what
+    is current of them. -#}
 {% macro latest_version_config(by_patient=false, by_encounter=false, by_id_number=false,
                                drop_cancelled_of=none, keys=[]) -%}
 {%- set indexes = [{'columns': ['record_key'], 'unique': true}, {'columns': ['batch_id']}] -%}
@@ -113,7 +114,7 @@ where not latest.is_cancelled
 {% macro current_records_by_id_number(relation, source_id) -%}
 select
     latest.*,
-    {{ person_of_id_number('latest.id_number', 'by_id', 'latest.facility_code',
+    {{ person_of_id_number('latest.id_number_18', 'by_id', 'latest.facility_code',
                            'latest.' ~ source_id) }}                   as person_key,
     by_id.person_key is not null                                       as person_registered
 from {{ relation }} as latest

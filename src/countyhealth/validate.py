@@ -196,44 +196,44 @@ def run_layer(layer: str, url: str, export_date: dt.date, expectations_dir: Path
     outcomes: list[Outcome] = []
     params = Parameters(thresholds or {}, facility_thresholds or {}, export_date, schema_suffix)
     definitions, tables, batches = [], {}, {}
-    views = psycopg.connect(url, autocommit=True)  # the batches' views, one connection
-    views.execute(f"create schema if not exists {VALIDATION_SCHEMA}")
-    published = published_batch(views)
-    for raw_suite in load_suites(layer, expectations_dir):
-        suite_def = resolve_parameters(raw_suite, params)
-        table = suite_def["meta"]["table"]
-        if not _TABLE.match(table):
-            raise ValidationFailed(f"{suite_def['name']}: meta.table '{table}' is not schema.table")
-        schema, name = table.split(".")
-        physical = f"{schema}{schema_suffix}.{name}" if schema_suffix else table
-        asset_name = suite_def["name"].replace(".", "_")
-        query = batch_query(suite_def["meta"].get("batch"), physical, published, export_date,
-                            first_night)
-        if query is not None:
-            # a view, validated as a table: GX runs a query asset bare to learn its columns,
-            # fetching every row of the batch into the task (1.3 million registrations of a
-            # backfill: 0.9 GB); a view's columns come from the catalogue
-            # OFFSET 0 keeps the batch a subquery the planner cannot flatten: GX's
-            # uniqueness check (a window over the key, LIMIT 20) otherwise walked the whole
-            # table in key order by its unique index, looking for duplicates among a
-            # night's rows (ehr.condition at a year: 24 s instead of 20 ms)
-            view = f"{VALIDATION_SCHEMA}.{asset_name}"
-            views.execute(f"drop view if exists {view}")
-            views.execute(f"create view {view} as select * from ({query} offset 0) as batch")
-            asset = source.add_table_asset(name=asset_name, table_name=asset_name,
-                                           schema_name=VALIDATION_SCHEMA)
-            batches[suite_def["name"]] = view
-        else:
-            asset = source.add_table_asset(name=asset_name, table_name=name,
-                                           schema_name=physical.split(".")[0])
-            batches[suite_def["name"]] = physical
-        batch = asset.add_batch_definition_whole_table(f"{asset_name}_all")
-        suite = context.suites.add(gx.ExpectationSuite(name=suite_def["name"],
-                                                       expectations=suite_def["expectations"]))
-        definitions.append(context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{asset_name}_vd", data=batch, suite=suite)))
-        tables[suite_def["name"]] = table
-    views.close()
+    with psycopg.connect(url, autocommit=True) as views:  # the batches' views, one connection
+        views.execute(f"create schema if not exists {VALIDATION_SCHEMA}")
+        published = published_batch(views)
+        for raw_suite in load_suites(layer, expectations_dir):
+            suite_def = resolve_parameters(raw_suite, params)
+            table = suite_def["meta"]["table"]
+            if not _TABLE.match(table):
+                raise ValidationFailed(
+                    f"{suite_def['name']}: meta.table '{table}' is not schema.table")
+            schema, name = table.split(".")
+            physical = f"{schema}{schema_suffix}.{name}" if schema_suffix else table
+            asset_name = suite_def["name"].replace(".", "_")
+            query = batch_query(suite_def["meta"].get("batch"), physical, published, export_date,
+                                first_night)
+            if query is not None:
+                # a view, validated as a table: GX runs a query asset bare to learn its
+                # columns, fetching every row of the batch into the task (1.3 million
+                # registrations of a backfill: 0.9 GB); a view's columns come from the
+                # catalogue. OFFSET 0 keeps the batch a subquery the planner cannot flatten:
+                # GX's uniqueness check (a window over the key, LIMIT 20) otherwise walked
+                # the whole table in key order by its unique index, looking for duplicates
+                # among a night's rows (ehr.condition at a year: 24 s instead of 20 ms)
+                view = f"{VALIDATION_SCHEMA}.{asset_name}"
+                views.execute(f"drop view if exists {view}")
+                views.execute(f"create view {view} as select * from ({query} offset 0) as batch")
+                asset = source.add_table_asset(name=asset_name, table_name=asset_name,
+                                               schema_name=VALIDATION_SCHEMA)
+                batches[suite_def["name"]] = view
+            else:
+                asset = source.add_table_asset(name=asset_name, table_name=name,
+                                               schema_name=physical.split(".")[0])
+                batches[suite_def["name"]] = physical
+            batch = asset.add_batch_definition_whole_table(f"{asset_name}_all")
+            suite = context.suites.add(gx.ExpectationSuite(name=suite_def["name"],
+                                                           expectations=suite_def["expectations"]))
+            definitions.append(context.validation_definitions.add(
+                gx.ValidationDefinition(name=f"{asset_name}_vd", data=batch, suite=suite)))
+            tables[suite_def["name"]] = table
     actions = []
     if docs_dir is not None:
         from great_expectations.checkpoint import UpdateDataDocsAction
