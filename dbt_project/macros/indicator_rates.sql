@@ -20,21 +20,28 @@
 {%- set finest = grains[0] -%}
 with
 {%- for part, model in parts %}
+{{ part }}_cells as (  -- one pass over the rows: a sum per period and place
+    select
+        date_trunc('{{ finest }}', period_date)::date             as period_start,
+        facility_code, township_code, facility_level,
+        sum(amount)::numeric                                      as total
+    from {{ ref(model) }}
+    group by 1, 2, 3, 4
+),
+
 {{ part }}_{{ finest }} as (
     select
         '{{ finest }}'::text                                      as period_grain,
-        date_trunc('{{ finest }}', period_date)::date             as period_start,
+        period_start,
         case when grouping(facility_code) = 0 then 'facility'
              when grouping(township_code) = 0 then 'township'
              when grouping(facility_level) = 0 then 'level'
              else 'county' end                                    as breakdown,
         coalesce(facility_code, township_code, facility_level, 'all')::text as breakdown_value,
-        sum(amount)::numeric                                      as total
-    from {{ ref(model) }}
-    group by grouping sets ((date_trunc('{{ finest }}', period_date)::date),
-                            (date_trunc('{{ finest }}', period_date)::date, facility_code),
-                            (date_trunc('{{ finest }}', period_date)::date, township_code),
-                            (date_trunc('{{ finest }}', period_date)::date, facility_level))
+        sum(total)                                                as total
+    from {{ part }}_cells
+    group by grouping sets ((period_start), (period_start, facility_code),
+                            (period_start, township_code), (period_start, facility_level))
 ),
 
 {{ part }}_sums as (
