@@ -5,10 +5,12 @@ transaction, each published schema is renamed away, its candidate renamed into p
 the old one dropped. PostgreSQL DDL is transactional, so analysts see either yesterday's
 data or today's, never a mix, and a failure anywhere leaves yesterday's untouched.
 
-`ehr` is not dropped but kept as the next night's candidate (RECYCLED): its incremental
-tables then apply only what changed after their newest batch (dbt_project/macros/
-ehr_incremental.sql) instead of rebuilding years of history. The first publication has
-nothing to keep, so the next candidate starts as a copy of it (copy_schema). The kept
+`ehr` and `quality` are not dropped but kept as the next night's candidates (RECYCLED):
+their incremental tables then apply only what changed after their newest batch
+(dbt_project/macros/ehr_incremental.sql, person_months.sql) instead of rebuilding years of
+history. The first publication has
+nothing to keep, so the next candidate starts as a copy of it (copy_schema); so does the
+first after an upgrade that changed a table's columns (the retired one would not fit). The kept
 schema loses the readers' grants first: a candidate is never readable before it is
 validated. Roles, grants and row-level security: countyhealth.access.
 """
@@ -26,7 +28,7 @@ from countyhealth.access import close_retired, ensure_roles, open_published
 log = logging.getLogger(__name__)
 
 PUBLISHED = ("ehr", "quality")
-RECYCLED = ("ehr",)  # the retired schema becomes the next candidate (incremental models)
+RECYCLED = ("ehr", "quality")  # the retired schema becomes the next candidate (incremental)
 CANDIDATE_SUFFIX = "__candidate"
 
 
@@ -60,12 +62,12 @@ def publish(conn: psycopg.Connection, export_date: dt.date,
             if had_published:
                 conn.execute(rename.format(sql.Identifier(s), sql.Identifier(retired)))
             conn.execute(rename.format(sql.Identifier(candidate), sql.Identifier(s)))
-            if had_published and s in RECYCLED:
+            if had_published and s in RECYCLED and _same_tables(conn, retired, s):
                 close_retired(conn, retired)
                 conn.execute(rename.format(sql.Identifier(retired), sql.Identifier(candidate)))
             elif had_published:
                 conn.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(retired)))
-            elif s in RECYCLED:
+            if s in RECYCLED and not _schema_exists(conn, candidate):
                 copy_schema(conn, s, candidate)
             open_published(conn, s)
         pub_id = conn.execute(
@@ -73,6 +75,21 @@ def publish(conn: psycopg.Connection, export_date: dt.date,
             "returning publication_id", (export_date, list(schemas))).fetchone()[0]
     log.info("published %s for %s (publication %s)", ", ".join(schemas), export_date, pub_id)
     return int(pub_id)
+
+
+def _tables(conn: psycopg.Connection, schema: str) -> set[tuple[str, str, str]]:
+    return set(conn.execute(
+        "select c.table_name, c.column_name, c.data_type from information_schema.columns c "
+        "join information_schema.tables t using (table_schema, table_name) "
+        "where c.table_schema = %s and t.table_type = 'BASE TABLE'", (schema,)).fetchall())
+
+
+def _same_tables(conn: psycopg.Connection, retired: str, published: str) -> bool:
+    """Whether the retired schema has the tables and columns of the one just published. Not
+    after an upgrade that changed a model's columns: an incremental model would refuse the
+    old table (on_schema_change fail) every night; the next candidate is then a copy of
+    what was just published instead."""
+    return _tables(conn, retired) == _tables(conn, published)
 
 
 def copy_schema(conn: psycopg.Connection, source: str, target: str) -> None:

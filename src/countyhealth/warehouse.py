@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 import psycopg
 
 from countyhealth.config import settings
+from countyhealth.server_settings import server_options
 
 DATABASE = "chw"
 SUPERUSER = "postgres"
@@ -177,10 +178,12 @@ class EmbeddedPostgres:
         if port is None or not _port_free(port):
             port = _free_port()
         self.state_file.write_text(json.dumps({"port": port}))
-        # listen on loopback TCP only; the socket stays inside pgdata (never /tmp clashes)
+        # listen on loopback TCP only; the socket stays inside pgdata (never /tmp clashes);
+        # memory, checkpoints and WAL sized for a warehouse (countyhealth.server_settings)
         self._run(
             "pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-l", str(self.logfile),
-            "-o", f"-h 127.0.0.1 -p {port} -k {self.pgdata}", "start", timeout=90,
+            "-o", f"-h 127.0.0.1 -p {port} -k {self.pgdata} {server_options()}", "start",
+            timeout=90,
         )
         deadline = time.monotonic() + 30
         while not self.is_running():

@@ -25,8 +25,10 @@ from countyhealth.synth import generate
 
 from ..databases import create_database
 
-START = dt.date(2026, 3, 1)
-NIGHTS = [START + dt.timedelta(days=i) for i in range(4)]
+# the nights cross a month: March is measured for the last time on March 31, and the
+# candidate April 2 builds on (the schema the April 1 publication retired) has it so
+START = dt.date(2026, 3, 29)
+NIGHTS = [START + dt.timedelta(days=i) for i in range(5)]
 INCREMENTAL = {  # incremental model -> the staging relation and key columns it versions
     "int_encounters__latest": ("raw.encounters", "_facility, record_id"),
     "int_conditions__latest": ("raw.diagnoses", "_facility, record_id"),
@@ -42,9 +44,12 @@ INCREMENTAL = {  # incremental model -> the staging relation and key columns it 
 ALSO_INCREMENTAL = ("int_patients__latest", "int_followup_measurements")
 EHR_INCREMENTAL = ("encounter", "condition", "observation", "medication_request", "referral",
                    "chronic_followup", "insurance_settlement")
+# the person-month quality tables: a closed month of an unchanged person is kept
+PERSON_MONTHS = ("indicator_contracted_residents", "indicator_managed_patients")
 COMPARED_SCHEMAS = ("chw_intermediate", "pii", "ehr", "quality")
-# when the EMPI linked an identity is history a full refresh cannot know: not compared
-HISTORY_COLUMNS = "'linked_batch_id'"
+# when the EMPI linked an identity, when a person's indicator inputs last changed and which
+# night wrote a person-month row are history a full refresh cannot know: not compared
+HISTORY_COLUMNS = "'linked_batch_id', 'changed_batch_id'"
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +87,9 @@ def _contents(url: str, suffix: str = "") -> dict[str, tuple[int, str]]:
         for schema, table in tables:
             if (schema, table) == ("pii", "pseudonym_secret"):
                 continue  # the key itself (made equal above), not something dbt builds
+            history = HISTORY_COLUMNS + (", 'batch_id'" if table in PERSON_MONTHS else "")
             rows = [r[0] for r in conn.execute(
-                f'select (to_jsonb(t) - {HISTORY_COLUMNS})::text '
+                f'select (to_jsonb(t) - array[{history}])::text '
                 f'from "{schema}"."{table}" t order by 1')]
             name = schema.removesuffix(suffix) if suffix else schema
             out[f"{name}.{table}"] = (len(rows), hashlib.sha256(
@@ -91,13 +97,14 @@ def _contents(url: str, suffix: str = "") -> dict[str, tuple[int, str]]:
     return out
 
 
-def _row_versions(url: str, schema: str) -> dict[str, set[tuple[str, str]]]:
-    """Each incremental ehr table's rows as (key, xmin): a row a run rewrites gets a new
-    xmin, a row it leaves alone keeps its own."""
+def _row_versions(url: str, suffix: str) -> dict[str, set[tuple[str, str]]]:
+    """Each incremental ehr and person-month quality table's rows as (row, xmin): a row a
+    run rewrites gets a new xmin, a row it leaves alone keeps its own."""
+    tables = [f"ehr{suffix}.{t}" for t in EHR_INCREMENTAL] + \
+        [f"quality{suffix}.{t}" for t in PERSON_MONTHS]
     with psycopg.connect(url) as conn:
-        return {t: set(conn.execute(
-            f"select t::text, xmin::text from {schema}.{t} t").fetchall())
-            for t in EHR_INCREMENTAL}
+        return {t.split(".")[1]: set(conn.execute(
+            f"select t::text, xmin::text from {t} t").fetchall()) for t in tables}
 
 
 def _oids(url: str) -> dict[str, int]:
@@ -106,6 +113,16 @@ def _oids(url: str) -> dict[str, int]:
             "select c.relname, c.oid::bigint from pg_class c join pg_namespace n "
             "on n.oid = c.relnamespace where n.nspname = 'chw_intermediate' "
             "and c.relname = any(%s)", ([*INCREMENTAL, *ALSO_INCREMENTAL],)).fetchall())
+
+
+def _person_month_oids(url: str) -> set[int]:
+    """The person-month tables of the published and the candidate quality schema (they
+    trade places at each publication)."""
+    with psycopg.connect(url) as conn:
+        return {oid for (oid,) in conn.execute(
+            "select c.oid::bigint from pg_class c join pg_namespace n "
+            "on n.oid = c.relnamespace where n.nspname in ('quality', 'quality__candidate') "
+            "and c.relname = any(%s)", (list(PERSON_MONTHS),))}
 
 
 def _touched(url: str, model: str, batch: int) -> int:
@@ -121,32 +138,36 @@ def test_full_refresh_equals_incremental_nights(county, server_url, tmp_path: Pa
     oids_after_first = None
     for i, night in enumerate(NIGHTS):
         batch = _ingest(nightly, county, night)
-        before = _row_versions(nightly, "ehr__candidate") if i >= 1 else {}
+        before = _row_versions(nightly, "__candidate") if i >= 1 else {}
         models = _dbt(["build"], nightly, tmp_path / f"night{i}")
         with psycopg.connect(nightly) as conn:
             publish(conn, night)  # ehr's retired schema is the next night's candidate
         if i == 0:
             oids_after_first = _oids(nightly)
+            quality_oids = _person_month_oids(nightly)  # the first publication's copy
             continue
         for model in INCREMENTAL:
             # touched only what the night brought: one row written per record it touched
             written = models[model]["adapter_response"].get("rows_affected")
             assert written == _touched(nightly, model, batch), (night, model, written)
-        if i >= 1:  # from the second night on, ehr builds on the candidate publishing left
-            # (a copy of the first publication, then the recycled schema): every row is
-            # one the run wrote or one it left exactly as it was (same xmin)
-            after = _row_versions(nightly, "ehr")
+        if i >= 1:  # from the second night on, ehr and quality build on the candidates
+            # publishing left (a copy of the first publication, then the recycled schema):
+            # every row is one the run wrote or one it left exactly as it was (same xmin)
+            after = _row_versions(nightly, "")
             kept = 0
-            for table in EHR_INCREMENTAL:
+            for table in EHR_INCREMENTAL + PERSON_MONTHS:
                 written = models[table]["adapter_response"].get("rows_affected")
                 untouched = len(after[table] & before[table])
                 assert untouched + written == len(after[table]), \
                     (night, table, written, untouched, len(after[table]))
                 kept += untouched
+                if table in PERSON_MONTHS and night == NIGHTS[-1]:  # March closed: kept
+                    assert untouched > 0, (night, table)
             assert kept > 0, night
     # the incremental tables were added to, never rebuilt
     assert _oids(nightly) == oids_after_first
     assert len(oids_after_first) == len(INCREMENTAL) + len(ALSO_INCREMENTAL)
+    assert _person_month_oids(nightly) == quality_oids and len(quality_oids) == 4
 
     for night in NIGHTS:
         _ingest(full, county, night)

@@ -91,3 +91,37 @@ def test_a_publisher_killed_half_way_publishes_nothing(ready):
     with psycopg.connect(ready) as conn:
         publish(conn, NIGHTS[1])
     assert published_digest(ready) != before
+
+
+def test_an_upgrade_that_changes_a_table_starts_the_next_candidate_from_a_copy(fresh_db):
+    """Recycling keeps the retired schema as the next candidate; after an upgrade changed a
+    table's columns the retired one would not fit the incremental models, so the next
+    candidate is a copy of what was just published."""
+    from countyhealth.ingest.loader import ensure_schema
+
+    def candidates(columns: str) -> None:
+        for schema in ("ehr__candidate", "quality__candidate"):
+            conn.execute(f"create schema {schema}")
+            conn.execute(f"create table {schema}.t ({columns})")
+            conn.execute(f"insert into {schema}.t (a) values (1)")
+
+    def candidate_columns() -> list[str]:
+        return [c for (c,) in conn.execute(
+            "select column_name from information_schema.columns where table_schema = "
+            "'quality__candidate' and table_name = 't' order by ordinal_position")]
+
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        ensure_schema(conn)
+        candidates("a int")
+        publish(conn, NIGHTS[0])  # first publication: the candidates are copies
+        assert candidate_columns() == ["a"]
+        conn.execute("drop schema ehr__candidate cascade; drop schema quality__candidate cascade")
+        candidates("a int, b int")  # the upgrade's build
+        publish(conn, NIGHTS[1])
+        assert candidate_columns() == ["a", "b"]  # not the retired ["a"]
+        conn.execute("insert into quality.t (a) values (2)")  # published and candidate apart
+        assert conn.execute("select count(*) from quality__candidate.t").fetchone() == (1,)
+        conn.execute("drop schema ehr__candidate cascade; drop schema quality__candidate cascade")
+        candidates("a int, b int")
+        publish(conn, NIGHTS[1])  # same tables: the retired schema is recycled
+        assert conn.execute("select count(*) from quality__candidate.t").fetchone() == (2,)

@@ -2,24 +2,25 @@
 -- or before it, not yet ended), one row per person and month however many contracts they
 -- hold, with the priority groups that make them a priority resident (重点人群): 65 and
 -- over or 0-6 years old then, or a known hypertension or diabetes patient (a current
--- diagnosis I10-I15 / E10-E14 or a follow-up for it).
-with known_chronic as (
-    select person_key, min(recorded_date) as since
-    from (
-        select person_key, recorded_at::date as recorded_date
-        from {{ ref('condition') }}
-        where code ~ '^(I1[0-5]|E1[0-4])'
-        union all
-        select person_key, followup_date
-        from {{ ref('chronic_followup') }}
-        where disease in ('hypertension', 'diabetes')
-    ) as records
-    group by person_key
+-- diagnosis I10-I15 / E10-E14 or a follow-up for it: int_indicator_people.chronic_since).
+-- Incremental by month and person (macros/person_months.sql).
+{{ person_month_config() }}
+with residents as (
+    {%- for part in person_month_parts() %}
+    select residents.*, people.chronic_since
+    from {{ ref('indicator_residents') }} as residents
+    inner join {{ ref('int_indicator_people') }} as people
+        on people.person_key = residents.person_key
+       and not people.gone
+    where {{ person_month_part(part, 'residents.month_start', 'residents.person_key') }}
+    {%- if not loop.last %}
+    union all{% endif %}
+    {%- endfor %}
 ),
 
 contracted as (
     select distinct residents.month_start, residents.person_key
-    from {{ ref('indicator_residents') }} as residents
+    from residents
     inner join {{ ref('family_doctor_contract') }} as contract
         on contract.person_key = residents.person_key
        and contract.signed_date <= residents.as_of_date
@@ -32,13 +33,13 @@ select
     residents.person_key,
     contracted.person_key is not null                                 as is_contracted,
     (residents.age_years >= 65 or residents.age_years <= 6
-     or coalesce(known_chronic.since <= residents.as_of_date, false)) as is_priority
-from {{ ref('indicator_residents') }} as residents
+     or coalesce(residents.chronic_since <= residents.as_of_date, false)) as is_priority,
+    residents.as_of_date,
+    (select coalesce(max(batch_id), 0) from {{ source('ingest', 'runs') }}) as batch_id
+from residents
 left join contracted
     on contracted.month_start = residents.month_start
    and contracted.person_key = residents.person_key
-left join known_chronic
-    on known_chronic.person_key = residents.person_key
 where contracted.person_key is not null
    or residents.age_years >= 65 or residents.age_years <= 6
-   or known_chronic.since <= residents.as_of_date
+   or residents.chronic_since <= residents.as_of_date

@@ -3,8 +3,11 @@
 -- With them: the follow-ups in those twelve months (standardised management needs four),
 -- whether the latest reading is controlled (blood pressure < 140/90 mmHg; fasting glucose
 -- < 7.0 mmol/L; no reading = not controlled) and the managing facility of the latest
--- follow-up, which places the patient.
+-- follow-up, which places the patient. Incremental by month and person
+-- (macros/person_months.sql).
+{{ person_month_config(key=['period_date', 'person_key', 'disease']) }}
 with followups as (
+    {%- for part in person_month_parts() %}
     select
         months.month_start,
         months.as_of_date,
@@ -25,6 +28,10 @@ with followups as (
         on followup.followup_date <= months.as_of_date
        and followup.followup_date > months.as_of_date - interval '12 months'
     where followup.disease in ('hypertension', 'diabetes')
+      and {{ person_month_part(part, 'months.month_start', 'followup.person_key') }}
+    {%- if not loop.last %}
+    union all{% endif %}
+    {%- endfor %}
 )
 
 select
@@ -39,8 +46,10 @@ select
     1::numeric                                                        as amount,
     count(*)                                                          as followups_12m,
     coalesce(bool_or(followups.controlled) filter (where recency = 1), false)
-                                                                      as latest_controlled
+                                                                      as latest_controlled,
+    followups.as_of_date,
+    (select coalesce(max(batch_id), 0) from {{ source('ingest', 'runs') }}) as batch_id
 from followups
 left join {{ ref('stg_ingest__facilities') }} as facility
     on facility.facility_code = followups.managing_facility_code
-group by followups.month_start, followups.person_key, followups.disease
+group by followups.month_start, followups.as_of_date, followups.person_key, followups.disease

@@ -2,6 +2,8 @@
 -- measured in: every month with published encounters (care the county gave), each measured
 -- as of its last day, or the newest export night for the month still running. Follow-ups
 -- back-dated into months without care do not add months of their own.
+-- Analysed when built: the person-month models plan their incremental runs by it.
+{{ config(post_hook='analyze {{ this }}') }}
 with data_days as (
     select encounter_date as day from {{ ref('encounter') }}
 ),

@@ -1,4 +1,4 @@
-{{ config(materialized="ephemeral") }}
+{{ config(materialized="view") }}  {#- a view: each use is planned with its own filter -#}
 -- The county's resident population per month and township, as the published EHR knows it:
 -- every person whose address is in the county (ehr.patient.lives_in_county), alive at the
 -- month's measuring day, counted with their age then. Population-based denominators

@@ -1,0 +1,105 @@
+-- What the person-month indicators know about each person (indicator_contracted_residents,
+-- indicator_managed_patients), and the ingest batch at which any of it last changed: the
+-- person's place and dates (ehr.patient), contracts, when they became a known hypertension
+-- or diabetes patient, and a digest of their chronic follow-ups. Those models rebuild a
+-- month only when its measuring day moves (the running month, every night); for every
+-- other month they rewrite only the people whose row here changed after their newest
+-- batch (changed_batch_id). A person can change without a record of theirs changing (a
+-- registration that moves the address, an EMPI relink that takes a record away, a
+-- contract ending), so the comparison is with this model's previous build, not with batch
+-- ids of records. A person who disappears (relinked into another) stays one build as
+-- `gone`, so their rows are deleted.
+-- Reads the candidate ehr (it runs after it, before the quality models). Analysed when built:
+-- the person-month models plan their incremental runs by it.
+{{ config(post_hook='analyze {{ this }}') }}
+{%- set previous = adapter.get_relation(database=this.database, schema=this.schema,
+                                        identifier=this.identifier) %}
+with contracts as (
+    select person_key,
+           string_agg(signed_date || '/' || coalesce(end_date::text, ''), ','
+                      order by signed_date, end_date) as contract_periods
+    from {{ ref('family_doctor_contract') }}
+    group by person_key
+),
+
+known_chronic as (  -- a current diagnosis I10-I15 / E10-E14 or a follow-up for it
+    select person_key, min(recorded_date) as chronic_since
+    from (
+        select person_key, recorded_at::date as recorded_date
+        from {{ ref('condition') }}
+        where code ~ '^(I1[0-5]|E1[0-4])'
+        union all
+        select person_key, followup_date
+        from {{ ref('chronic_followup') }}
+        where disease in ('hypertension', 'diabetes')
+    ) as records
+    group by person_key
+),
+
+followups as (  -- everything indicator_managed_patients reads of a follow-up
+    select person_key,
+           md5(string_agg(concat_ws('|', followup_key, disease, followup_date,
+                                    managing_facility_code, sbp, dbp, fasting_glucose), ','
+                          order by followup_key)) as followups_digest
+    from {{ ref('chronic_followup') }}
+    where disease in ('hypertension', 'diabetes')
+    group by person_key
+),
+
+people as (
+    select
+        patient.person_key,
+        patient.township_code,
+        patient.lives_in_county,
+        patient.birth_date,
+        patient.death_date,
+        contracts.contract_periods,
+        known_chronic.chronic_since,
+        followups.followups_digest,
+        false                                                         as gone
+    from {{ ref('patient') }} as patient
+    left join contracts using (person_key)
+    left join known_chronic using (person_key)
+    left join followups using (person_key)
+),
+
+current_batch as (
+    select coalesce(max(batch_id), 0) as batch_id from {{ source('ingest', 'runs') }}
+)
+
+{%- if previous is none %}
+
+select people.*, current_batch.batch_id as changed_batch_id
+from people
+cross join current_batch
+{%- else %}
+
+select
+    people.*,
+    case when previous.gone is false
+          and (people.township_code, people.lives_in_county, people.birth_date,
+               people.death_date, people.contract_periods, people.chronic_since,
+               people.followups_digest)
+              is not distinct from
+              (previous.township_code, previous.lives_in_county, previous.birth_date,
+               previous.death_date, previous.contract_periods, previous.chronic_since,
+               previous.followups_digest)
+         then previous.changed_batch_id
+         else current_batch.batch_id end                              as changed_batch_id
+from people
+cross join current_batch
+left join {{ previous }} as previous
+    on previous.person_key = people.person_key
+
+union all
+
+select previous.person_key, previous.township_code, previous.lives_in_county,
+       previous.birth_date, previous.death_date, previous.contract_periods,
+       previous.chronic_since, previous.followups_digest,
+       true                                                           as gone,
+       current_batch.batch_id                                         as changed_batch_id
+from {{ previous }} as previous
+cross join current_batch
+where not previous.gone
+  and not exists (select 1 from people where people.person_key = previous.person_key)
+{%- endif %}
