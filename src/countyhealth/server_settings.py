@@ -4,11 +4,11 @@ Only checkpoint spacing: with the default 1 GB of WAL, dbt's table builds of a y
 checkpointed every 21 seconds (the server log said so), each checkpoint writing every page
 dirtied since and the next writes logging whole pages again. Memory and planner costs were
 tried too (a quarter of memory as shared buffers, 64 MB per sort or hash, random reads
-priced for an SSD): a 30-night backfill's dbt models with them ran 2-3x slower than the
-previous day's run without them (int_patients__latest 55 s against 30 s, the raw suites
-43 s against 17 s; not an A/B on the same day), so they stay PostgreSQL's until measured
-one at a time. Only the embedded server gets these; a
-server named by CHW_DATABASE_URL keeps its administrator's settings.
+priced for an SSD) and are not set: the one run with them was 2-3x slower in its dbt models
+than the day before, but the machine's own speed varied as much within the hour (the same
+30-night ingest took 192 s, then 354 s with the defaults back), so they are left to an A/B
+run each. Only the embedded server gets these; a server named by CHW_DATABASE_URL keeps its
+administrator's settings.
 """
 
 from __future__ import annotations
