@@ -93,13 +93,17 @@ def test_published_marts_match_counts_from_the_files(county, two_nights):
     truth = json.loads((county.out / "truth.json").read_text(encoding="utf-8"))
     people = {truth["identities"][i] for i in exp["identities"]}
     assert len(people) <= patients <= len(people) * 1.005 + 2
-    # swapped in, nothing left half-published; the retired ehr is kept as the next
-    # night's incremental candidate (docs/ehr.md), one night behind what is published
-    assert candidates == {"ehr__candidate"}
+    # swapped in, nothing left half-published; the retired ehr and quality are kept as
+    # the next night's incremental candidates (docs/ehr.md, docs/indicators.md), one
+    # night behind what is published
+    assert candidates == {"ehr__candidate", "quality__candidate"}
     with psycopg.connect(database_url()) as conn:
         kept, published = (conn.execute(f"select max(batch_id) from {s}.encounter").fetchone()[0]
                            for s in ("ehr__candidate", "ehr"))
-    assert kept < published
+        kept_months, published_months = (conn.execute(
+            f"select max(batch_id) from {s}.indicator_contracted_residents").fetchone()[0]
+            for s in ("quality__candidate", "quality"))
+    assert kept < published and kept_months < published_months
 
 
 def test_published_marts_match_the_generators_truth(county, two_nights):

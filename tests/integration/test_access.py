@@ -56,7 +56,8 @@ def test_analyst_reads_ehr_and_quality_only(warehouse):
         assert conn.execute("select count(*) from ehr.patient").fetchone()[0] == patients > 0
         assert conn.execute("select count(*) from quality.indicator_summary").fetchone()[0] > 0
         for table in ("pii.person", "raw.patients", "ingest.files", "ingest.rejected",
-                      "chw_intermediate.int_person_identity", "ehr__candidate.patient"):
+                      "chw_intermediate.int_person_identity", "ehr__candidate.patient",
+                      "quality__candidate.indicator_contracted_residents"):
             assert _denied(conn, f"select 1 from {table} limit 1"), table
 
 

@@ -64,7 +64,7 @@ people as (
 ),
 
 current_batch as (
-    select coalesce(max(batch_id), 0) as batch_id from {{ source('ingest', 'runs') }}
+    select {{ newest_loaded_batch() }} as batch_id
 )
 
 {%- if previous is none %}

@@ -35,7 +35,7 @@ select
     (residents.age_years >= 65 or residents.age_years <= 6
      or coalesce(residents.chronic_since <= residents.as_of_date, false)) as is_priority,
     residents.as_of_date,
-    (select coalesce(max(batch_id), 0) from {{ source('ingest', 'runs') }}) as batch_id
+    {{ newest_loaded_batch() }}                                           as batch_id
 from residents
 left join contracted
     on contracted.month_start = residents.month_start

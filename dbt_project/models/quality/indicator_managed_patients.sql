@@ -48,7 +48,7 @@ select
     coalesce(bool_or(followups.controlled) filter (where recency = 1), false)
                                                                       as latest_controlled,
     followups.as_of_date,
-    (select coalesce(max(batch_id), 0) from {{ source('ingest', 'runs') }}) as batch_id
+    {{ newest_loaded_batch() }}                                           as batch_id
 from followups
 left join {{ ref('stg_ingest__facilities') }} as facility
     on facility.facility_code = followups.managing_facility_code
