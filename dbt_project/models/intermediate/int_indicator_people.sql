@@ -22,25 +22,19 @@ with contracts as (
     group by person_key
 ),
 
-known_chronic as (  -- a current diagnosis I10-I15 / E10-E14 or a follow-up for it
-    select person_key, min(recorded_date) as chronic_since
-    from (
-        select person_key, recorded_at::date as recorded_date
-        from {{ ref('condition') }}
-        where code ~ '^(I1[0-5]|E1[0-4])'
-        union all
-        select person_key, followup_date
-        from {{ ref('chronic_followup') }}
-        where disease in ('hypertension', 'diabetes')
-    ) as records
+chronic_diagnoses as (  -- a current diagnosis I10-I15 / E10-E14
+    select person_key, min(recorded_at::date) as since
+    from {{ ref('condition') }}
+    where code ~ '^(I1[0-5]|E1[0-4])'
     group by person_key
 ),
 
-followups as (  -- everything indicator_managed_patients reads of a follow-up
+followups as (  -- everything indicator_managed_patients reads of a follow-up, in one pass
     select person_key,
+           min(followup_date)                                          as since,
            md5(string_agg(concat_ws('|', followup_key, disease, followup_date,
                                     managing_facility_code, sbp, dbp, fasting_glucose), ','
-                          order by followup_key)) as followups_digest
+                          order by followup_key))                      as followups_digest
     from {{ ref('chronic_followup') }}
     where disease in ('hypertension', 'diabetes')
     group by person_key
@@ -54,12 +48,13 @@ people as (
         patient.birth_date,
         patient.death_date,
         contracts.contract_periods,
-        known_chronic.chronic_since,
+        -- a known patient from the first diagnosis or follow-up (least ignores nulls)
+        least(chronic_diagnoses.since, followups.since)               as chronic_since,
         followups.followups_digest,
         false                                                         as gone
     from {{ ref('patient') }} as patient
     left join contracts using (person_key)
-    left join known_chronic using (person_key)
+    left join chronic_diagnoses using (person_key)
     left join followups using (person_key)
 ),
 
