@@ -51,6 +51,7 @@ def publish(conn: psycopg.Connection, export_date: dt.date,
         if missing:
             raise PublishError(f"nothing to publish: candidate schema(s) {', '.join(missing)} "
                                "not built (did dbt build run?)")
+        _lock_tables(conn, schemas)
         ensure_roles(conn, [c for (c,) in conn.execute(
             "select facility_code from ingest.facilities order by 1")])
         for s in schemas:
@@ -75,6 +76,22 @@ def publish(conn: psycopg.Connection, export_date: dt.date,
             "returning publication_id", (export_date, list(schemas))).fetchone()[0]
     log.info("published %s for %s (publication %s)", ", ".join(schemas), export_date, pub_id)
     return int(pub_id)
+
+
+def _lock_tables(conn: psycopg.Connection, schemas: tuple[str, ...]) -> None:
+    """Take every table the publication alters (grants, row-level security) before changing
+    any catalog row. Otherwise autovacuum, finishing an ANALYZE of a candidate table, waits
+    to update that table's pg_class row, which our grants already updated, while our ALTER
+    TABLE waits for autovacuum's lock: a deadlock PostgreSQL settles by failing the
+    publication (seen on the 30-night backfill of `make bench`). Waiting here first, the
+    server cancels the autovacuum that blocks us instead."""
+    names = [n for s in schemas for n in (s, s + CANDIDATE_SUFFIX)]
+    tables = [sql.Identifier(schema, table) for schema, table in conn.execute(
+        "select schemaname, tablename from pg_tables where schemaname = any(%s) "
+        "order by 1, 2", (names,))]
+    if tables:
+        conn.execute(sql.SQL("lock table {} in access exclusive mode").format(
+            sql.SQL(", ").join(tables)))
 
 
 def _tables(conn: psycopg.Connection, schema: str) -> set[tuple[str, str, str]]:

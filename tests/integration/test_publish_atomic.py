@@ -125,3 +125,55 @@ def test_an_upgrade_that_changes_a_table_starts_the_next_candidate_from_a_copy(f
         candidates("a int, b int")
         publish(conn, NIGHTS[1])  # same tables: the retired schema is recycled
         assert conn.execute("select count(*) from quality__candidate.t").fetchone() == (2,)
+
+
+def test_a_vacuum_holding_a_candidate_table_delays_the_publication_not_fails_it(fresh_db):
+    """Autovacuum analysing a candidate table when the publication starts: our grants and
+    its statistics update the same pg_class row, and our ALTER TABLE needs its lock. The
+    publication takes its table locks before changing any catalog row, so it waits (the
+    server cancels a blocking autovacuum) instead of deadlocking. A session running ANALYZE
+    in a transaction stands in for autovacuum: it holds the same lock and updates the same
+    row, once before the publication starts and once while it waits."""
+    import threading
+
+    from countyhealth.ingest.loader import ensure_schema
+
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        ensure_schema(conn)
+        for schema in ("ehr__candidate", "quality__candidate"):
+            conn.execute(f"create schema {schema}")
+            conn.execute(f"create table {schema}.t (person_key text, a int)")
+            conn.execute(f"insert into {schema}.t select 'p' || i, i "
+                         "from generate_series(1, 1000) i")
+    vacuum = psycopg.connect(fresh_db)
+    vacuum.execute("analyze ehr__candidate.t")
+    failed: list[BaseException] = []
+
+    def publisher() -> None:
+        try:
+            with psycopg.connect(fresh_db) as conn:
+                publish(conn, NIGHTS[0])
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            failed.append(exc)
+
+    thread = threading.Thread(target=publisher)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        with psycopg.connect(fresh_db, autocommit=True) as peek:
+            while not peek.execute(
+                    "select count(*) from pg_stat_activity where datname = current_database() "
+                    "and wait_event_type = 'Lock' and pid <> %s", (vacuum.info.backend_pid,)
+            ).fetchone()[0]:
+                assert thread.is_alive() and time.monotonic() < deadline, \
+                    f"the publication never waited: {failed}"
+                time.sleep(0.1)
+        vacuum.execute("analyze ehr__candidate.t")  # the statistics update, while it waits
+        vacuum.commit()
+    finally:
+        vacuum.close()
+        thread.join(timeout=60)
+    assert not failed, failed
+    with psycopg.connect(fresh_db) as conn:
+        assert conn.execute("select count(*) from ingest.publications").fetchone() == (1,)
+        assert conn.execute("select count(*) from ehr.t").fetchone() == (1000,)
