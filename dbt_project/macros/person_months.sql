@@ -89,11 +89,3 @@ where period_date not in (select month_start from {{ ref('indicator_months') }})
 select 1
 {%- endif -%}
 {%- endmacro %}
-
-
-{#- The batch the person-month rows and int_indicator_people are stamped with: the newest
-    that loaded a file. Not the newest run: re-running a night opens a batch that loads
-    nothing, and must publish exactly what was published. -#}
-{% macro newest_loaded_batch() -%}
-(select coalesce(max(batch_id), 0) from {{ source('ingest', 'files') }})
-{%- endmacro %}

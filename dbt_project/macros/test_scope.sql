@@ -38,7 +38,8 @@ where chw_run.started_at < (select max(chw_pub.published_at) from ingest.publica
 {%- endmacro %}
 
 
-{#- The batch column of a relation whose old batches never change, or none. -#}
+{#- The batch column of a relation whose old batches never change, or none: batch_id, or
+    what the model's meta.batch_column names. -#}
 {% macro _chw_batch_column(relation) -%}
     {%- for node in graph.sources.values()
             if node.schema == relation.schema and node.identifier == relation.identifier
@@ -50,7 +51,7 @@ where chw_run.started_at < (select max(chw_pub.published_at) from ingest.publica
                and (node.config.materialized == 'incremental'
                     or node.original_file_path.startswith('models/staging/stg_facility__')
                     or node.original_file_path.startswith('models/staging/stg_insurance__')) -%}
-        {%- do return('batch_id') -%}
+        {%- do return(node.config.meta.get('batch_column', 'batch_id')) -%}
     {%- endfor -%}
     {%- do return(none) -%}
 {%- endmacro %}

@@ -46,10 +46,15 @@ EHR_INCREMENTAL = ("encounter", "condition", "observation", "medication_request"
                    "chronic_followup", "insurance_settlement")
 # the person-month quality tables: a closed month of an unchanged person is kept
 PERSON_MONTHS = ("indicator_contracted_residents", "indicator_managed_patients")
+# the person tables: an unchanged person's rows are kept (schema: the ehr ones are recycled)
+PERSON_TABLES = (("ehr", "patient"), ("ehr", "patient_registration"), ("pii", "person"))
 COMPARED_SCHEMAS = ("chw_intermediate", "pii", "ehr", "quality")
 # when the EMPI linked an identity, when a person's indicator inputs last changed and which
-# night wrote a person-month row are history a full refresh cannot know: not compared
+# night wrote a person-month or person row are history a full refresh cannot know: not
+# compared; nor is the EMPI's link history (checked against the current links instead)
 HISTORY_COLUMNS = "'linked_batch_id', 'changed_batch_id'"
+STAMPED = (*PERSON_MONTHS, *(t for _, t in PERSON_TABLES))
+HISTORY_TABLES = (("chw_intermediate", "int_identity_links"),)
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +92,9 @@ def _contents(url: str, suffix: str = "") -> dict[str, tuple[int, str]]:
         for schema, table in tables:
             if (schema, table) == ("pii", "pseudonym_secret"):
                 continue  # the key itself (made equal above), not something dbt builds
-            history = HISTORY_COLUMNS + (", 'batch_id'" if table in PERSON_MONTHS else "")
+            if (schema, table) in HISTORY_TABLES:
+                continue
+            history = HISTORY_COLUMNS + (", 'batch_id'" if table in STAMPED else "")
             rows = [r[0] for r in conn.execute(
                 f'select (to_jsonb(t) - array[{history}])::text '
                 f'from "{schema}"."{table}" t order by 1')]
@@ -98,10 +105,11 @@ def _contents(url: str, suffix: str = "") -> dict[str, tuple[int, str]]:
 
 
 def _row_versions(url: str, suffix: str) -> dict[str, set[tuple[str, str]]]:
-    """Each incremental ehr and person-month quality table's rows as (row, xmin): a row a
+    """Each incremental ehr, person and person-month table's rows as (row, xmin): a row a
     run rewrites gets a new xmin, a row it leaves alone keeps its own."""
     tables = [f"ehr{suffix}.{t}" for t in EHR_INCREMENTAL] + \
-        [f"quality{suffix}.{t}" for t in PERSON_MONTHS]
+        [f"quality{suffix}.{t}" for t in PERSON_MONTHS] + \
+        [f"{s}{suffix if s == 'ehr' else ''}.{t}" for s, t in PERSON_TABLES]
     with psycopg.connect(url) as conn:
         return {t.split(".")[1]: set(conn.execute(
             f"select t::text, xmin::text from {t} t").fetchall()) for t in tables}
@@ -155,7 +163,7 @@ def test_full_refresh_equals_incremental_nights(county, server_url, tmp_path: Pa
             # every row is one the run wrote or one it left exactly as it was (same xmin)
             after = _row_versions(nightly, "")
             kept = 0
-            for table in EHR_INCREMENTAL + PERSON_MONTHS:
+            for table in EHR_INCREMENTAL + STAMPED:
                 written = models[table]["adapter_response"].get("rows_affected")
                 untouched = len(after[table] & before[table])
                 assert untouched + written == len(after[table]), \
@@ -163,6 +171,8 @@ def test_full_refresh_equals_incremental_nights(county, server_url, tmp_path: Pa
                 kept += untouched
                 if table in PERSON_MONTHS and night == NIGHTS[-1]:  # March closed: kept
                     assert untouched > 0, (night, table)
+                if table in STAMPED[len(PERSON_MONTHS):]:  # most people did not change
+                    assert untouched > written > 0, (night, table, written, untouched)
             assert kept > 0, night
     # the incremental tables were added to, never rebuilt
     assert _oids(nightly) == oids_after_first
@@ -182,6 +192,24 @@ def test_full_refresh_equals_incremental_nights(county, server_url, tmp_path: Pa
     differ = {t: (got[t], want[t]) for t in want if got[t] != want[t]}
     assert not differ, differ
     _assert_latest_versions_published(nightly)
+    _assert_link_history(nightly)
+
+
+def _assert_link_history(url: str) -> None:
+    """int_identity_links holds every current link, and the night's relinks added to it:
+    some identity has had more than one person."""
+    with psycopg.connect(url) as conn:
+        missing = conn.execute(
+            "select count(*) from chw_intermediate.int_person_identity i where not exists "
+            "(select 1 from chw_intermediate.int_identity_links l where l.facility_code = "
+            "i.facility_code and l.local_patient_id = i.local_patient_id and l.person_key = "
+            "i.person_key and l.linked_batch_id = i.linked_batch_id)").fetchone()[0]
+        relinked = conn.execute(
+            "select count(*) from (select 1 from chw_intermediate.int_identity_links "
+            "group by facility_code, local_patient_id having count(distinct person_key) > 1) "
+            "r").fetchone()[0]
+    assert missing == 0
+    assert relinked > 0, "no relinked identity: the history is not tested"
 
 
 def _assert_latest_versions_published(url: str) -> None:

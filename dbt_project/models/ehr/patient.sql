@@ -1,5 +1,8 @@
 -- One row per person across all county facilities (FHIR Patient). Pseudonymous: names,
 -- ID numbers and phones are in pii.person, readable only by the identity role.
+-- Incremental: a night rewrites the persons whose registrations or links changed
+-- (macros/person_tables.sql).
+{{ person_table_config() }}
 with registrations as (
     select
         identity.person_key,
@@ -7,6 +10,7 @@ with registrations as (
     from {{ ref('int_patients__latest') }} as patients
     inner join {{ ref('int_person_identity') }} as identity
         using (facility_code, local_patient_id)
+    where true {{- changed_persons_only('identity.person_key') }}
 ),
 
 ranked as (
@@ -42,7 +46,8 @@ select
     people.has_valid_id_number::boolean,
     people.source_identity_count::bigint,
     people.facility_count::bigint,
-    people.first_seen_export_date::date
+    people.first_seen_export_date::date,
+    {{ newest_loaded_batch() }}::bigint                              as batch_id
 from people
 left join {{ ref('county_divisions') }} as township
     on township.division_code = people.township_code
