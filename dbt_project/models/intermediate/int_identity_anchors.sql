@@ -8,37 +8,43 @@
 --    on one registration and card + record number on another).
 -- Keys shared by two different ID numbers prove nothing and are left for review
 -- (int_identity_review); the scored fallback (int_identity_candidates) comes after.
-with identities as (
-    select * from {{ ref('int_patients__latest') }}
+with identities as (  -- only the columns the rules read (the CTE is kept on disk)
+    select
+        facility_code,
+        local_patient_id,
+        case when id_number_18 is not null
+             then coalesce(id_type, '01') || '|' || id_number_18 end        as id_anchor,
+        health_card_no,
+        health_record_no
+    from {{ ref('int_patients__latest') }}
 ),
 
-keys as (  -- unanchored: the identity has no valid ID number (rule 1 does not place it)
+keys as (  -- every identity's card and record number, with its ID-number anchor if any
     select facility_code, local_patient_id, 'card' as key_kind, health_card_no as key_value,
-           id_number_18 is null as unanchored
+           id_anchor
     from identities where health_card_no is not null
     union all
-    select facility_code, local_patient_id, 'record', health_record_no, id_number_18 is null
+    select facility_code, local_patient_id, 'record', health_record_no, id_anchor
     from identities where health_record_no is not null
-),
-
-by_id as (
-    select facility_code, local_patient_id, coalesce(id_type, '01') || '|' || id_number_18 as anchor
-    from identities
-    where id_number_18 is not null
 ),
 
 unanchored_keys as (  -- the keys of identities without a valid ID number: the only ones
                       -- the key rules place (a million residents: a few percent)
-    select * from keys where unanchored
+    select facility_code, local_patient_id, key_kind, key_value
+    from keys where id_anchor is null
+),
+
+shared_keys as (  -- every identity's keys that an unanchored identity has too: all the
+                  -- key rules look at (the rest of the keys, millions, only once)
+    select * from keys
+    where (key_kind, key_value) in (select key_kind, key_value from unanchored_keys)
 ),
 
 key_persons as (  -- the ID-number persons each such key leads to
-    select keys.key_kind, keys.key_value, count(distinct by_id.anchor) as persons,
-           min(by_id.anchor) as anchor
-    from keys
-    inner join by_id using (facility_code, local_patient_id)
-    where (keys.key_kind, keys.key_value) in (select key_kind, key_value from unanchored_keys)
-    group by keys.key_kind, keys.key_value
+    select key_kind, key_value, count(distinct id_anchor) as persons, min(id_anchor) as anchor
+    from shared_keys
+    where id_anchor is not null
+    group by key_kind, key_value
 ),
 
 via_key as (
@@ -55,8 +61,8 @@ among_themselves as (  -- no ID number anywhere near: the smallest key one hop a
     select own.facility_code, own.local_patient_id,
            min(their.key_kind || '|' || their.key_value) as anchor
     from unanchored_keys as own
-    inner join keys as shared on shared.key_kind = own.key_kind
-                             and shared.key_value = own.key_value
+    inner join shared_keys as shared on shared.key_kind = own.key_kind
+                                    and shared.key_value = own.key_value
     inner join keys as their on their.facility_code = shared.facility_code
                             and their.local_patient_id = shared.local_patient_id
     group by own.facility_code, own.local_patient_id
@@ -66,17 +72,16 @@ select
     identities.facility_code,
     identities.local_patient_id,
     case
-        when by_id.anchor is not null then by_id.anchor
+        when identities.id_anchor is not null then identities.id_anchor
         when via_key.persons = 1 then via_key.anchor
     end                                               as person_anchor,
     among_themselves.anchor                           as key_anchor,
     case
-        when by_id.anchor is not null then 'id_number'
+        when identities.id_anchor is not null then 'id_number'
         when via_key.persons = 1 then
             case via_key.key_kind when 'card' then 'health_card' else 'health_record' end
     end                                               as anchor_basis,
     coalesce(via_key.persons > 1, false)              as keys_disagree
 from identities
-left join by_id using (facility_code, local_patient_id)
 left join via_key using (facility_code, local_patient_id)
 left join among_themselves using (facility_code, local_patient_id)
