@@ -78,29 +78,38 @@ select 1
     reads what changed, not every record of every year (an `or` of the four conditions
     scanned the whole table). -#}
 {% macro changed_since_watermark(alias, relation, encounter_bound=false) -%}
+{%- set keys = changed_record_keys(relation, encounter_bound) -%}
+{%- if is_incremental() %}
+  and {{ alias }}.record_key in ({{ keys | indent(6) }})
+{%- endif %}
+{%- endmacro %}
+
+
+{#- The record keys of `relation` changed since the watermark of the model being built
+    (changed_since_watermark); a query, rendered in an incremental run only (the refs are
+    made either way, so dbt sees the dependencies when it parses). -#}
+{% macro changed_record_keys(relation, encounter_bound=false) -%}
 {#- each way a record can change: (the table, the column it shares with the record beside
-    facility_code, that table's batch column); the refs outside is_incremental(), so dbt
-    sees the dependencies when it parses -#}
+    facility_code, that table's batch column) -#}
 {%- set ways = [(ref('int_person_identity'), 'local_patient_id', 'linked_batch_id'),
                 (ref('stg_facility__patients'), 'local_patient_id', 'batch_id')] -%}
 {%- if encounter_bound -%}
 {%- do ways.append((ref('int_encounters__latest'), 'encounter_source_id', 'batch_id')) -%}
 {%- endif -%}
-{%- if is_incremental() %}
-{%- set watermark = ehr_watermark() %}
-  and {{ alias }}.record_key in (
-      select changed.record_key from {{ relation }} as changed
-      where changed.batch_id > {{ watermark }}
-      {%- for table, column, batch in ways %}
-      union
-      select changed.record_key
-      from {{ table }} as cause
-      inner join {{ relation }} as changed
-          on changed.facility_code = cause.facility_code
-         and changed.{{ column }} = cause.{{ column }}
-      where cause.{{ batch }} > {{ watermark }}
-      {%- endfor %})
-{%- endif %}
+{%- if is_incremental() -%}
+{%- set watermark = ehr_watermark() -%}
+select changed.record_key from {{ relation }} as changed
+where changed.batch_id > {{ watermark }}
+{%- for table, column, batch in ways %}
+union
+select changed.record_key
+from {{ table }} as cause
+inner join {{ relation }} as changed
+    on changed.facility_code = cause.facility_code
+   and changed.{{ column }} = cause.{{ column }}
+where cause.{{ batch }} > {{ watermark }}
+{%- endfor %}
+{%- endif -%}
 {%- endmacro %}
 
 
@@ -111,28 +120,38 @@ select 1
     people) changed, or an identity carrying it was linked again by the EMPI. Each part by
     index, as changed_since_watermark. Outside an incremental run: nothing. -#}
 {% macro changed_by_id_number_since_watermark(alias, relation) -%}
+{%- set keys = changed_record_keys_by_id_number(relation) -%}
+{%- if is_incremental() %}
+  and {{ alias }}.record_key in ({{ keys | indent(6) }})
+{%- endif %}
+{%- endmacro %}
+
+
+{#- The record keys of `relation` (records named by ID number) changed since the watermark
+    of the model being built (changed_by_id_number_since_watermark); a query, rendered in
+    an incremental run only. -#}
+{% macro changed_record_keys_by_id_number(relation) -%}
 {%- set registrations = ref('stg_facility__patients') -%}
 {%- set identities = ref('int_person_identity') -%}
 {%- set patients = ref('int_patients__latest') -%}
-{%- if is_incremental() %}
-{%- set watermark = ehr_watermark() %}
-  and {{ alias }}.record_key in (
-      select changed.record_key from {{ relation }} as changed
-      where changed.batch_id > {{ watermark }}
-      union
-      select changed.record_key
-      from {{ relation }} as changed
-      where changed.id_number_18 in (
-          select {{ id_number_18('version.id_number') }}
-          from {{ registrations }} as version
-          where (version.facility_code, version.local_patient_id) in (
-              select facility_code, local_patient_id from {{ registrations }}
-              where batch_id > {{ watermark }})
-          union
-          select patient.id_number_18
-          from {{ identities }} as identity
-          inner join {{ patients }} as patient
-              using (facility_code, local_patient_id)
-          where identity.linked_batch_id > {{ watermark }}))
-{%- endif %}
+{%- if is_incremental() -%}
+{%- set watermark = ehr_watermark() -%}
+select changed.record_key from {{ relation }} as changed
+where changed.batch_id > {{ watermark }}
+union
+select changed.record_key
+from {{ relation }} as changed
+where changed.id_number_18 in (
+    select {{ id_number_18('version.id_number') }}
+    from {{ registrations }} as version
+    where (version.facility_code, version.local_patient_id) in (
+        select facility_code, local_patient_id from {{ registrations }}
+        where batch_id > {{ watermark }})
+    union
+    select patient.id_number_18
+    from {{ identities }} as identity
+    inner join {{ patients }} as patient
+        using (facility_code, local_patient_id)
+    where identity.linked_batch_id > {{ watermark }})
+{%- endif -%}
 {%- endmacro %}

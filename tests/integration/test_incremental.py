@@ -46,6 +46,9 @@ EHR_INCREMENTAL = ("encounter", "condition", "observation", "medication_request"
                    "chronic_followup", "insurance_settlement")
 # the person-month quality tables: a closed month of an unchanged person is kept
 PERSON_MONTHS = ("indicator_contracted_residents", "indicator_managed_patients")
+# the quality row tables that grow with history: an unchanged record's row is kept
+ROW_TABLES = ("indicator_visits", "indicator_settlements")
+QUALITY_INCREMENTAL = (*PERSON_MONTHS, *ROW_TABLES)
 # the person tables: an unchanged person's rows are kept (schema: the ehr ones are recycled)
 PERSON_TABLES = (("ehr", "patient"), ("ehr", "patient_registration"), ("pii", "person"))
 COMPARED_SCHEMAS = ("chw_intermediate", "pii", "ehr", "quality")
@@ -53,7 +56,7 @@ COMPARED_SCHEMAS = ("chw_intermediate", "pii", "ehr", "quality")
 # night wrote a person-month or person row are history a full refresh cannot know: not
 # compared; nor is the EMPI's link history (checked against the current links instead)
 HISTORY_COLUMNS = "'linked_batch_id', 'changed_batch_id'"
-STAMPED = (*PERSON_MONTHS, *(t for _, t in PERSON_TABLES))
+STAMPED = (*QUALITY_INCREMENTAL, *(t for _, t in PERSON_TABLES))
 HISTORY_TABLES = (("chw_intermediate", "int_identity_links"),)
 
 
@@ -108,7 +111,7 @@ def _row_versions(url: str, suffix: str) -> dict[str, set[tuple[str, str]]]:
     """Each incremental ehr, person and person-month table's rows as (row, xmin): a row a
     run rewrites gets a new xmin, a row it leaves alone keeps its own."""
     tables = [f"ehr{suffix}.{t}" for t in EHR_INCREMENTAL] + \
-        [f"quality{suffix}.{t}" for t in PERSON_MONTHS] + \
+        [f"quality{suffix}.{t}" for t in QUALITY_INCREMENTAL] + \
         [f"{s}{suffix if s == 'ehr' else ''}.{t}" for s, t in PERSON_TABLES]
     with psycopg.connect(url) as conn:
         return {t.split(".")[1]: set(conn.execute(
@@ -124,13 +127,13 @@ def _oids(url: str) -> dict[str, int]:
 
 
 def _person_month_oids(url: str) -> set[int]:
-    """The person-month tables of the published and the candidate quality schema (they
-    trade places at each publication)."""
+    """The incremental quality tables of the published and the candidate quality schema
+    (they trade places at each publication)."""
     with psycopg.connect(url) as conn:
         return {oid for (oid,) in conn.execute(
             "select c.oid::bigint from pg_class c join pg_namespace n "
             "on n.oid = c.relnamespace where n.nspname in ('quality', 'quality__candidate') "
-            "and c.relname = any(%s)", (list(PERSON_MONTHS),))}
+            "and c.relname = any(%s)", (list(QUALITY_INCREMENTAL),))}
 
 
 def _touched(url: str, model: str, batch: int) -> int:
@@ -171,13 +174,15 @@ def test_full_refresh_equals_incremental_nights(county, server_url, tmp_path: Pa
                 kept += untouched
                 if table in PERSON_MONTHS and night == NIGHTS[-1]:  # March closed: kept
                     assert untouched > 0, (night, table)
-                if table in STAMPED[len(PERSON_MONTHS):]:  # most people did not change
+                if table in ROW_TABLES:  # the night's new records, and the rest kept
+                    assert untouched > 0 and written > 0, (night, table, written, untouched)
+                elif table in STAMPED and table not in PERSON_MONTHS:  # most people kept
                     assert untouched > written > 0, (night, table, written, untouched)
             assert kept > 0, night
     # the incremental tables were added to, never rebuilt
     assert _oids(nightly) == oids_after_first
     assert len(oids_after_first) == len(INCREMENTAL) + len(ALSO_INCREMENTAL)
-    assert _person_month_oids(nightly) == quality_oids and len(quality_oids) == 4
+    assert _person_month_oids(nightly) == quality_oids and len(quality_oids) == 8
 
     for night in NIGHTS:
         _ingest(full, county, night)

@@ -1,0 +1,57 @@
+{#- The indicator row tables that grow with history (indicator_visits: every visit,
+    indicator_settlements: every settlement; 4 million rows each at a year of a million
+    residents) were rebuilt whole each night. They are incremental in the recycled quality
+    candidate (countyhealth.publish), the way the ehr tables they read are: a night deletes,
+    then writes again, the rows of the records changed after the table's newest batch: a
+    new version or a cancellation, a person relinked or registered again (the ehr tables'
+    own change sets, macros/ehr_incremental.sql), and for settlements the records of persons
+    whose ehr.patient row changed (their township places the row). Each row carries the
+    batch that wrote it (batch_id, the watermark). Facility levels, townships and code maps
+    come from the config and seeds: changing them needs a full refresh, as for ehr. -#}
+
+{#- `rewrite`: the call of the macro giving the subject keys a run rewrites (a Jinja string,
+    rendered when the model runs, like every pre-hook here). append: the pre-hook has
+    deleted those rows; the unique index fails the run loudly should a row be written
+    twice. -#}
+{% macro indicator_rows_config(rewrite) -%}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
+          indexes=[{'columns': ['subject_key'], 'unique': true}, {'columns': ['batch_id']}],
+          pre_hook="{% if is_incremental() %}delete from {{ this }} where subject_key in ("
+                   ~ "{{ " ~ rewrite ~ " }}){% else %}select 1{% endif %}") }}
+{%- endmacro %}
+
+
+{#- The visits to write again: encounters changed since the watermark. -#}
+{% macro visit_rows_to_rewrite() -%}
+{{ changed_record_keys(ref('int_encounters__latest')) }}
+{%- endmacro %}
+
+
+{#- The settlements to write again: changed since the watermark (a version, the person
+    behind the ID number), or of a person whose ehr.patient row was written since. -#}
+{% macro settlement_rows_to_rewrite() -%}
+{%- set latest = ref('int_insurance_settlements__latest') -%}
+{%- set by_id_number = ref('int_person_by_id_number') -%}
+{%- set patients = ref('patient') -%}
+{%- set changed = changed_record_keys_by_id_number(latest) -%}
+{#- (every ref made outside the branch: dependencies dbt sees when it parses) -#}
+{%- if is_incremental() -%}
+{{ changed }}
+union
+select settlement.record_key
+from {{ latest }} as settlement
+where settlement.id_number_18 in (
+    select by_id.id_number_18 from {{ by_id_number }} as by_id
+    where by_id.person_key in (select person_key from {{ patients }}
+                               where batch_id > {{ ehr_watermark() }}))
+{%- endif -%}
+{%- endmacro %}
+
+
+{#- The filter a row table's select adds: in an incremental run, the subjects `rewrite`
+    gives (the same call as its config's); otherwise nothing. -#}
+{% macro rows_to_rewrite_only(subject_column, rewrite) -%}
+{%- if is_incremental() %}
+  and {{ subject_column }} in ({{ rewrite | indent(4) }})
+{%- endif %}
+{%- endmacro %}
