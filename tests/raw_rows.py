@@ -17,6 +17,13 @@ def load_rows(conn: psycopg.Connection, table: str, rows: list[dict], night: dt.
     columns = (*TABLES[table].columns, *LINEAGE_COLUMNS)
     conn.execute("insert into ingest.runs (batch_id, export_date) values (%s, %s) "
                  "on conflict do nothing", (batch, night))
+    # the ledger's file of the batch (its id the batch's, as in the lineage below): models
+    # stamp rows with the newest batch that loaded a file (macro newest_loaded_batch)
+    conn.execute("insert into ingest.files (file_id, sha256, facility_code, export_date, "
+                 "file_name, kind, format, rows_manifest, rows_read, rows_loaded, "
+                 "rows_rejected, batch_id) values (%s, %s, %s, %s, 'hand-made', %s, 'csv', "
+                 "0, 0, 0, 0, %s) on conflict do nothing",
+                 (batch, f"hand-made-{batch}", facility, night, table, batch))
     with conn.cursor().copy(f"copy raw.{table} ({', '.join(columns)}) from stdin") as copy:
         for position, row in enumerate(rows, start=2):
             full = {**dict.fromkeys(TABLES[table].columns), **row}

@@ -335,3 +335,65 @@ def test_incremental_nights_follow_people_named_by_id_number(fresh_db, tmp_path:
         assert incremental == registered(), batch  # what a rebuild of the same batches gives
         flag = [r[0] for r in incremental[0] + incremental[1]]
         assert flag == [batch == 2] * 2, (batch, incremental)
+
+
+def test_a_settlement_row_follows_its_persons_township(fresh_db, tmp_path: Path):
+    """indicator_settlements places a settlement by the resident's township, from their
+    latest registration; a settlement names its person by ID number. When the latest
+    registration is one without the ID number (linked by the health card) and it moves the
+    address, neither the settlement nor any registration carrying its ID changed: the
+    incremental row table must still rewrite the settlement (the person's ehr.patient row
+    was written again), as a full rebuild does."""
+    id_number = make_id_number("370322", dt.date(1950, 6, 1), 3)
+    selection = ["--select", "+indicator_settlements", "--indirect-selection", "cautious"]
+
+    def build(args: list[str], n: str) -> None:
+        done = run_dbt(["build", *args, *selection], fresh_db, tmp_path / n)
+        assert done.returncode == 0, done.stdout[-4000:]
+
+    def township() -> list:
+        with psycopg.connect(fresh_db) as conn:
+            return conn.execute("select township_code from quality__candidate."
+                                "indicator_settlements where subject_key = md5('T1|s1')"
+                                ).fetchall()
+
+    def registration(record_id: str, id_number: str, address: str, updated: str,
+                     flag: str = "1") -> dict:
+        return {"record_id": record_id, "id_type": "01", "id_number": id_number,
+                "name": "王五", "sex": "1", "birth_date": "1950-06-01",
+                "address_code": address, "health_card_no": "CARD0001",
+                "updated_at": updated, "change_flag": flag}
+
+    def settlement(record_id: str, updated: str) -> dict:
+        return {"record_id": record_id, "id_number": id_number, "insured_area": "370322",
+                "facility_code": "T1", "in_county": "1", "visit_type": "11",
+                "admit_date": "2026-02-20", "total_cost": "80", "fund_paid": "50",
+                "updated_at": updated, "change_flag": "1"}
+
+    with psycopg.connect(fresh_db) as conn:
+        ensure_schema(conn)
+        conn.execute("insert into ingest.facilities values ('T1', 't', 'township_center', "
+                     "'370322101', 'csv', true, '370322'), ('V1', 'v', 'village_clinic', "
+                     "'370322102', 'csv', true, '370322')")
+        _load(conn, "patients", [registration("p1", id_number, "370322101001",
+                                              "2026-03-01 08:00")], NIGHT, batch=1)
+        _load(conn, "patients", [registration("q1", "", "370322101001", "2026-03-01 09:00")],
+              NIGHT, batch=1, facility="V1")
+        _load(conn, "insurance_settlements", [settlement("s1", "2026-03-01 09:00")], NIGHT,
+              batch=1)
+        conn.commit()
+    build([], "n1")
+    assert township() == [("370322101",)]
+    night2 = NIGHT + dt.timedelta(days=1)
+    with psycopg.connect(fresh_db) as conn:  # the village clinic's registration moves him
+        _load(conn, "patients", [registration("q1", "", "370322102001", "2026-03-02 09:00",
+                                              "2")], night2, batch=2, facility="V1")
+        # another settlement moves the table's watermark, as any night does
+        _load(conn, "insurance_settlements", [settlement("s2", "2026-03-02 09:00")], night2,
+              batch=2)
+        conn.commit()
+    build([], "n2")
+    incremental = township()
+    build(["--full-refresh"], "full2")
+    assert township() == [("370322102",)]
+    assert incremental == township()
