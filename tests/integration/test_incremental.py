@@ -43,7 +43,7 @@ INCREMENTAL = {  # incremental model -> the staging relation and key columns it 
 # registrations are dropped; a follow-up gives one row per measured value): never rebuilt
 ALSO_INCREMENTAL = ("int_patients__latest", "int_followup_measurements")
 EHR_INCREMENTAL = ("encounter", "condition", "observation", "medication_request", "referral",
-                   "chronic_followup", "insurance_settlement")
+                   "chronic_followup", "insurance_settlement", "family_doctor_contract")
 # the person-month quality tables: a closed month of an unchanged person is kept
 PERSON_MONTHS = ("indicator_contracted_residents", "indicator_managed_patients")
 # the quality row tables that grow with history: an unchanged record's row is kept
