@@ -123,10 +123,16 @@ def copy_schema(conn: psycopg.Connection, source: str, target: str) -> None:
         conn.execute(sql.SQL("insert into {} select * from {}").format(dst, src))
 
 
+# the incremental tables dbt builds in pii (whose pseudonym key and reviewers' decisions
+# are the warehouse's own data and stay)
+INCREMENTAL_PII = ("person",)
+
+
 def drop_incremental_state(conn: psycopg.Connection) -> list[str]:
-    """Drop what incremental runs build on (the candidate schemas and chw_intermediate), so
-    the next night rebuilds everything from raw; the published schemas stay as they are.
-    For an upgrade that changes the columns of an incremental model. Returns what went."""
+    """Drop what incremental runs build on (the candidate schemas, chw_intermediate and the
+    incremental pii tables), so the next night rebuilds everything from raw; the published
+    schemas stay as they are. For an upgrade that changes the columns of an incremental
+    model. Returns what went."""
     dropped = []
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('chw_publish'))")
@@ -134,6 +140,10 @@ def drop_incremental_state(conn: psycopg.Connection) -> list[str]:
             if _schema_exists(conn, name):
                 conn.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(name)))
                 dropped.append(name)
+        for table in INCREMENTAL_PII:
+            if conn.execute("select to_regclass(%s)", (f"pii.{table}",)).fetchone()[0]:
+                conn.execute(sql.SQL("drop table {}").format(sql.Identifier("pii", table)))
+                dropped.append(f"pii.{table}")
     return dropped
 
 

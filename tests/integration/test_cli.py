@@ -56,14 +56,18 @@ def test_db_rebuild_drops_the_incremental_state_only(fresh_db: str, chw_home: Pa
     import psycopg
 
     with psycopg.connect(fresh_db, autocommit=True) as conn:
-        for schema in ("ehr", "ehr__candidate", "chw_intermediate"):
+        for schema in ("ehr", "ehr__candidate", "chw_intermediate", "pii"):
             conn.execute(f"create schema {schema}")
             conn.execute(f"create table {schema}.t as select 1 as x")
+        conn.execute("create table pii.person as select 1 as x")  # incremental: dropped
     env = {**os.environ, "CHW_HOME": str(chw_home), "CHW_DATABASE_URL": fresh_db}
     result = subprocess.run([CHW, "db", "rebuild"], capture_output=True, text=True, env=env,
                             timeout=300)
     assert result.returncode == 0, result.stderr
-    assert "dropped ehr__candidate, chw_intermediate" in result.stdout
+    assert "dropped ehr__candidate, chw_intermediate, pii.person" in result.stdout
     with psycopg.connect(fresh_db) as conn:
         left = {n for (n,) in conn.execute("select nspname from pg_namespace")}
+        pii = {t for (t,) in conn.execute("select tablename from pg_tables "
+                                          "where schemaname = 'pii'")}
     assert "ehr" in left and not {"ehr__candidate", "chw_intermediate"} & left
+    assert pii == {"t"}  # the key and the reviewers' decisions are not dbt's to drop
