@@ -78,9 +78,15 @@ select 1
     reads what changed, not every record of every year (an `or` of the four conditions
     scanned the whole table). -#}
 {% macro changed_since_watermark(alias, relation, encounter_bound=false) -%}
-{%- set keys = changed_record_keys(relation, encounter_bound) -%}
+{{ rows_to_rewrite_only(alias ~ '.record_key', changed_record_keys(relation, encounter_bound)) }}
+{%- endmacro %}
+
+
+{#- The filter an incremental model's select adds: in an incremental run, only the rows
+    whose `key_column` is among `keys` (a query); otherwise nothing. -#}
+{% macro rows_to_rewrite_only(key_column, keys) -%}
 {%- if is_incremental() %}
-  and {{ alias }}.record_key in ({{ keys | indent(6) }})
+  and {{ key_column }} in ({{ keys | indent(6) }})
 {%- endif %}
 {%- endmacro %}
 
@@ -120,10 +126,7 @@ where cause.{{ batch }} > {{ watermark }}
     people) changed, or an identity carrying it was linked again by the EMPI. Each part by
     index, as changed_since_watermark. Outside an incremental run: nothing. -#}
 {% macro changed_by_id_number_since_watermark(alias, relation) -%}
-{%- set keys = changed_record_keys_by_id_number(relation) -%}
-{%- if is_incremental() %}
-  and {{ alias }}.record_key in ({{ keys | indent(6) }})
-{%- endif %}
+{{ rows_to_rewrite_only(alias ~ '.record_key', changed_record_keys_by_id_number(relation)) }}
 {%- endmacro %}
 
 

@@ -46,12 +46,3 @@ where settlement.id_number_18 in (
                                where batch_id > {{ ehr_watermark() }}))
 {%- endif -%}
 {%- endmacro %}
-
-
-{#- The filter a row table's select adds: in an incremental run, the subjects `rewrite`
-    gives (the same call as its config's); otherwise nothing. -#}
-{% macro rows_to_rewrite_only(subject_column, rewrite) -%}
-{%- if is_incremental() %}
-  and {{ subject_column }} in ({{ rewrite | indent(4) }})
-{%- endif %}
-{%- endmacro %}

@@ -38,11 +38,7 @@ where (links.facility_code, links.local_patient_id) in (
 {#- The filter a person table's select adds (`person_column` the person of the row): in an
     incremental run, only the changed persons; otherwise nothing. -#}
 {% macro changed_persons_only(person_column) -%}
-{%- set depends_on = [ref('int_identity_links'), ref('stg_facility__patients')] -%}
-{#- (refs outside the branch: dependencies dbt sees when it parses) -#}
-{%- if is_incremental() %}
-  and {{ person_column }} in ({{ changed_persons(ehr_watermark()) | indent(4) }})
-{%- endif %}
+{{ rows_to_rewrite_only(person_column, changed_persons(ehr_watermark())) }}
 {%- endmacro %}
 
 
