@@ -132,7 +132,11 @@ where cause.{{ batch }} > {{ watermark }}
 
 {#- The record keys of `relation` (records named by ID number) changed since the watermark
     of the model being built (changed_by_id_number_since_watermark); a query, rendered in
-    an incremental run only. -#}
+    an incremental run only. The ID numbers are gathered first, then looked up by index
+    (`= any(array(...))`): as a join the planner guessed thousands of them from the
+    computed ID expression and read every record of the year instead (4.3 s of reads at a
+    year where the lookups take 1.3 s); a registration's versions are read by index
+    through a fenced lateral (`offset 0`) for the same reason. -#}
 {% macro changed_record_keys_by_id_number(relation) -%}
 {%- set registrations = ref('stg_facility__patients') -%}
 {%- set identities = ref('int_person_identity') -%}
@@ -144,17 +148,20 @@ where changed.batch_id > {{ watermark }}
 union
 select changed.record_key
 from {{ relation }} as changed
-where changed.id_number_18 in (
+where changed.id_number_18 = any(array(
     select {{ id_number_18('version.id_number') }}
-    from {{ registrations }} as version
-    where (version.facility_code, version.local_patient_id) in (
-        select facility_code, local_patient_id from {{ registrations }}
-        where batch_id > {{ watermark }})
+    from (select distinct facility_code, local_patient_id from {{ registrations }}
+          where batch_id > {{ watermark }}) as registered
+    cross join lateral (
+        select version.id_number from {{ registrations }} as version
+        where version.facility_code = registered.facility_code
+          and version.local_patient_id = registered.local_patient_id
+        offset 0) as version
     union
     select patient.id_number_18
     from {{ identities }} as identity
     inner join {{ patients }} as patient
         using (facility_code, local_patient_id)
-    where identity.linked_batch_id > {{ watermark }})
+    where identity.linked_batch_id > {{ watermark }}))
 {%- endif -%}
 {%- endmacro %}

@@ -28,7 +28,9 @@
 
 
 {#- The settlements to write again: changed since the watermark (a version, the person
-    behind the ID number), or of a person whose ehr.patient row was written since. -#}
+    behind the ID number), or of a person whose ehr.patient row was written since (their
+    ID numbers gathered first, then looked up by index, as changed_record_keys_by_id_number
+    does). -#}
 {% macro settlement_rows_to_rewrite() -%}
 {%- set latest = ref('int_insurance_settlements__latest') -%}
 {%- set by_id_number = ref('int_person_by_id_number') -%}
@@ -40,9 +42,9 @@
 union
 select settlement.record_key
 from {{ latest }} as settlement
-where settlement.id_number_18 in (
+where settlement.id_number_18 = any(array(
     select by_id.id_number_18 from {{ by_id_number }} as by_id
     where by_id.person_key in (select person_key from {{ patients }}
-                               where batch_id > {{ ehr_watermark() }}))
+                               where batch_id > {{ ehr_watermark() }})))
 {%- endif -%}
 {%- endmacro %}
