@@ -22,7 +22,10 @@ with
 {%- for part, model in parts %}
 {{ part }}_cells as (  -- one pass over the rows: a sum per period and place
     select
-        date_trunc('{{ finest }}', period_date)::date             as period_start,
+        {#- a day is the date itself: date_trunc goes through a timestamp with time zone
+            per row (a sixth of the pass over a year's 4 million settlements) #}
+        {% if finest == 'day' %}period_date{% else %}date_trunc('{{ finest }}', period_date)::date{% endif %}
+                                                                  as period_start,
         facility_code, township_code, facility_level,
         sum(amount)::numeric                                      as total
     from {{ ref(model) }}

@@ -397,3 +397,74 @@ def test_a_settlement_row_follows_its_persons_township(fresh_db, tmp_path: Path)
     build(["--full-refresh"], "full2")
     assert township() == [("370322102",)]
     assert incremental == township()
+
+
+def test_a_closed_months_managed_patients_follow_their_followups(fresh_db, tmp_path: Path):
+    """A closed month is not measured again: its person-month rows change only for the
+    people whose indicator inputs changed. In March, one February follow-up is corrected
+    (the reading is no longer controlled: the patient stays, rewritten) and another is
+    cancelled (that patient leaves February's managed patients and the admission rate's
+    denominator, which reads them); the third patient's rows are kept as they were. Each
+    table equals a full rebuild of the same batches."""
+    selection = ["--select", "+managed_chronic_admission_rate__denominator",
+                 "--indirect-selection", "cautious"]
+    ids = {p: make_id_number("370322", dt.date(1950, 6, n), 3)
+           for n, p in ((1, "p1"), (2, "p2"), (3, "p3"))}
+
+    def build(args: list[str], n: str) -> None:
+        done = run_dbt(["build", *args, *selection], fresh_db, tmp_path / n)
+        assert done.returncode == 0, done.stdout[-4000:]
+
+    def february(column: str) -> dict[str, list]:
+        """Each table's February rows: person, whether controlled (managed patients) and
+        `column` (batch_id: which run wrote it; a full rebuild's differ by nature)."""
+        with psycopg.connect(fresh_db) as conn:
+            return {table: conn.execute(
+                f"select person_key, {controlled}, {column} from quality__candidate.{table} "
+                "where period_date = '2026-02-01' order by 1").fetchall()
+                for table, controlled in (
+                    ("indicator_managed_patients", "latest_controlled"),
+                    ("managed_chronic_admission_rate__denominator", "null"))}
+
+    def followup(patient: str, flag: str, sbp: str, updated: str) -> dict:
+        return {"record_id": f"f{patient}", "id_number": ids[patient],
+                "disease": "hypertension", "followup_date": "2026-02-20", "sbp": sbp,
+                "dbp": "80", "updated_at": updated, "change_flag": flag}
+
+    with psycopg.connect(fresh_db) as conn:
+        ensure_schema(conn)
+        conn.execute("insert into ingest.facilities values ('T1', 't', 'township_center', "
+                     "'370322101', 'csv', true, '370322')")
+        _load(conn, "patients", [{"record_id": p, "id_type": "01", "id_number": ids[p],
+                                  "name": "王五", "sex": "1", "birth_date": "1950-06-01",
+                                  "address_code": "370322101001",
+                                  "updated_at": "2026-03-01 08:00", "change_flag": "1"}
+                                 for p in ids], NIGHT, batch=1)
+        _load(conn, "encounters", [  # February and March have data: two months measured
+            {**_encounter("e1", "1", "2026-03-01 09:00"), "start_time": "2026-02-20 08:00:00"},
+            _encounter("e2", "1", "2026-03-01 09:00")], NIGHT, batch=1)
+        _load(conn, "chronic_followups", [followup(p, "1", "130", "2026-03-01 09:00")
+                                          for p in ids], NIGHT, batch=1)
+        conn.commit()
+    build([], "n1")
+    first = february("batch_id")
+    assert [len(rows) for rows in first.values()] == [3, 3], first
+    night2 = NIGHT + dt.timedelta(days=1)
+    with psycopg.connect(fresh_db) as conn:
+        _load(conn, "chronic_followups", [followup("p1", "2", "150", "2026-03-02 09:00"),
+                                          followup("p2", "3", "130", "2026-03-02 09:00")],
+              night2, batch=2)
+        _load(conn, "encounters", [_encounter("e3", "1", "2026-03-02 09:00")], night2,
+              batch=2)
+        conn.commit()
+    build([], "n2")
+    incremental = february("batch_id")
+    build(["--full-refresh"], "full2")
+    assert {t: [r[:2] for r in rows] for t, rows in incremental.items()} == \
+        {t: [r[:2] for r in rows] for t, rows in february("null").items()}
+    managed = incremental["indicator_managed_patients"]
+    assert len(managed) == 2 and len(incremental[
+        "managed_chronic_admission_rate__denominator"]) == 2, incremental
+    # p1 rewritten, no longer controlled; p3 kept as the first night wrote it
+    assert sorted((controlled, batch) for _, controlled, batch in managed) == \
+        [(False, 2), (True, 1)], managed
