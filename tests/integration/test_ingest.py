@@ -13,6 +13,7 @@ import pytest
 from countyhealth.config import load_config
 from countyhealth.ingest import ingest_night
 from countyhealth.ingest.tables import TABLES
+from countyhealth.report import ingest_table
 from countyhealth.synth import DefectRates, generate
 
 NIGHT1, NIGHT2 = dt.date(2026, 3, 1), dt.date(2026, 3, 2)
@@ -164,3 +165,29 @@ def test_path_traversal_in_manifest_is_refused(county, fresh_db):
         conn.commit()
     held = {d.facility: d for d in night.deliveries}["V0101"]
     assert held.status == "held" and "not allowed" in held.reason
+
+
+def test_the_text_reports_deliveries_add_up_to_each_nights_ingest(county, fresh_db):
+    """The text report's delivery table (one row per night, from the ledgers) says what
+    each night's ingest did: deliveries taken, rows loaded, rows quarantined."""
+    folder = county.landing / "V0101" / NIGHT2.isoformat()  # two bad rows on the second
+    text = (folder / "encounters.csv").read_text(encoding="utf-8").splitlines()
+    lines = [*text, "Q1,V0101P999999,outpatient,全科,2026-13-45,,,1.00,20260302083000,1",
+             "Q2,too,few"]
+    _rewrite(folder, "encounters.csv", ("\r\n".join(lines) + "\r\n").encode("utf-8"),
+             rows=len(lines) - 1)
+    cfg = load_config(county.config_path)
+    results = {}
+    with psycopg.connect(fresh_db) as conn:
+        for night in (NIGHT1, NIGHT2):
+            results[night] = ingest_night(conn, cfg, county.landing, night)
+            conn.commit()
+    table = ingest_table(fresh_db)
+    rows = list(zip(*(column._cells for column in table.columns), strict=True))
+    assert [r[0] for r in rows] == [NIGHT1.isoformat(), NIGHT2.isoformat()]
+    for night, delivered, _missing, loaded, quarantined in rows:
+        result = results[dt.date.fromisoformat(night)]
+        taken = sum(result.count(s) for s in ("loaded", "nothing_new", "empty"))
+        assert (delivered, loaded, quarantined) == (
+            str(taken), f"{result.rows_loaded:,}", f"{result.rows_rejected:,}"), night
+    assert results[NIGHT2].rows_rejected >= 2 and results[NIGHT1].rows_loaded > 0
