@@ -8,6 +8,7 @@ select
     months.as_of_date,
     patient.person_key,
     patient.township_code,
+    patient.birth_date,
     extract(year from age(months.as_of_date, patient.birth_date))::int   as age_years
 from {{ ref('indicator_months') }} as months
 inner join {{ ref('patient') }} as patient
