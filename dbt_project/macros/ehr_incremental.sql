@@ -136,13 +136,14 @@ where cause.{{ batch }} > {{ watermark }}
     (`= any(array(...))`): as a join the planner guessed thousands of them from the
     computed ID expression and read every record of the year instead (4.3 s of reads at a
     year where the lookups take 1.3 s); a registration's versions are read by index
-    through a fenced lateral (`offset 0`) for the same reason. -#}
-{% macro changed_record_keys_by_id_number(relation) -%}
+    through a fenced lateral (`offset 0`) for the same reason. `watermark`: the caller's,
+    when it has read it already (default: read here). -#}
+{% macro changed_record_keys_by_id_number(relation, watermark=none) -%}
 {%- set registrations = ref('stg_facility__patients') -%}
 {%- set identities = ref('int_person_identity') -%}
 {%- set patients = ref('int_patients__latest') -%}
 {%- if is_incremental() -%}
-{%- set watermark = ehr_watermark() -%}
+{%- set watermark = watermark if watermark is not none else ehr_watermark() -%}
 select changed.record_key from {{ relation }} as changed
 where changed.batch_id > {{ watermark }}
 union

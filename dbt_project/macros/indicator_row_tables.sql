@@ -35,7 +35,8 @@
 {%- set latest = ref('int_insurance_settlements__latest') -%}
 {%- set by_id_number = ref('int_person_by_id_number') -%}
 {%- set patients = ref('patient') -%}
-{%- set changed = changed_record_keys_by_id_number(latest) -%}
+{%- set watermark = ehr_watermark() -%}  {#- read once for both parts -#}
+{%- set changed = changed_record_keys_by_id_number(latest, watermark) -%}
 {#- (every ref made outside the branch: dependencies dbt sees when it parses) -#}
 {%- if is_incremental() -%}
 {{ changed }}
@@ -45,6 +46,6 @@ from {{ latest }} as settlement
 where settlement.id_number_18 = any(array(
     select by_id.id_number_18 from {{ by_id_number }} as by_id
     where by_id.person_key in (select person_key from {{ patients }}
-                               where batch_id > {{ ehr_watermark() }})))
+                               where batch_id > {{ watermark }})))
 {%- endif -%}
 {%- endmacro %}

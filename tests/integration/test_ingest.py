@@ -183,7 +183,7 @@ def test_the_text_reports_deliveries_add_up_to_each_nights_ingest(county, fresh_
             results[night] = ingest_night(conn, cfg, county.landing, night)
             conn.commit()
     table = ingest_table(fresh_db)
-    rows = list(zip(*(column._cells for column in table.columns), strict=True))
+    rows = list(zip(*(column.cells for column in table.columns), strict=True))
     assert [r[0] for r in rows] == [NIGHT1.isoformat(), NIGHT2.isoformat()]
     for night, delivered, _missing, loaded, quarantined in rows:
         result = results[dt.date.fromisoformat(night)]
