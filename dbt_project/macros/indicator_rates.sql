@@ -8,7 +8,8 @@
         amount         what the row adds: 1 for a count, yuan for money, a prevalence for
                        an expected number of patients
     numerator = sum(amount) of the numerator rows, denominator = sum(amount) of the
-    denominator rows, per period (day, month) and per breakdown (the whole county, each
+    denominator rows (summed from their row table's cells where it has them:
+    macros/indicator_cells.sql), per period (day, month) and per breakdown (the whole county, each
     facility, township and facility level), in one pass with grouping sets. An indicator
     that is a plain count has no denominator model. The value, target, last year's value
     and growth are derived from these in indicator_summary, nowhere else. -#}
@@ -20,15 +21,25 @@
 {%- set finest = grains[0] -%}
 with
 {%- for part, model in parts %}
-{{ part }}_cells as (  -- one pass over the rows: a sum per period and place
+{%- set cells = indicator_cells_source(model) %}
+{{ part }}_cells as (  -- one pass over the rows (or their cells): a sum per period and place
     select
         {#- a day is the date itself: date_trunc goes through a timestamp with time zone
             per row (a sixth of the pass over a year's 4 million settlements) #}
         {% if finest == 'day' %}period_date{% else %}date_trunc('{{ finest }}', period_date)::date{% endif %}
                                                                   as period_start,
+        {%- if cells %}
+        facility_code, {{ cells.township }} as township_code, facility_level,
+        sum({{ cells.amount }})::numeric                          as total
+    from {{ cells.relation }}  -- {{ model }}, summed from its row table's cells
+    {%- if cells.where %}
+    where {{ cells.where }}
+    {%- endif %}
+        {%- else %}
         facility_code, township_code, facility_level,
         sum(amount)::numeric                                      as total
     from {{ ref(model) }}
+        {%- endif %}
     group by 1, 2, 3, 4
 ),
 

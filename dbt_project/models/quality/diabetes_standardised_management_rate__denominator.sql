@@ -1,3 +1,2 @@
 -- 糖尿病患者规范管理率, denominator: managed diabetes patients.
-{{ config(materialized='view') }}  {#- a filter of a table: rows listed, not copied -#}
-select * from {{ ref('diabetes_management_rate__numerator') }}
+{{ indicator_part('diabetes_management_rate__numerator') }}

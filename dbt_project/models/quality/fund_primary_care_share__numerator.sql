@@ -1,5 +1,3 @@
 -- 基层医保基金支出占比, numerator: the denominator's payments at township health centres and
 -- village clinics.
-{{ config(materialized='view') }}  {#- a filter of a table: rows listed, not copied -#}
-select * from {{ ref('fund_primary_care_share__denominator') }}
-where is_primary_care
+{{ indicator_part('fund_primary_care_share__denominator', where='is_primary_care') }}

@@ -1,3 +1,2 @@
 -- 高血压患者控制率, denominator: managed hypertension patients.
-{{ config(materialized='view') }}  {#- a filter of a table: rows listed, not copied -#}
-select * from {{ ref('hypertension_management_rate__numerator') }}
+{{ indicator_part('hypertension_management_rate__numerator') }}

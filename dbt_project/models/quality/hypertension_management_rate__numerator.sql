@@ -1,5 +1,3 @@
 -- 高血压患者管理率, numerator: managed hypertension patients (a current follow-up in the last twelve
 -- months; indicator_managed_patients).
-{{ config(materialized='view') }}  {#- a filter of a table: rows listed, not copied -#}
-select * from {{ ref('indicator_managed_patients') }}
-where disease = 'hypertension'
+{{ indicator_part('indicator_managed_patients', where="disease = 'hypertension'") }}

@@ -1,5 +1,4 @@
 -- 高血压患者规范管理率, numerator: managed hypertension patients followed up at least four times in the
 -- last twelve months (the national basic public health service protocol).
-{{ config(materialized='view') }}  {#- a filter of a table: rows listed, not copied -#}
-select * from {{ ref('hypertension_standardised_management_rate__denominator') }}
-where followups_12m >= 4
+{{ indicator_part('hypertension_standardised_management_rate__denominator',
+                   where='followups_12m >= 4') }}

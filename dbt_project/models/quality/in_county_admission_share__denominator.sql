@@ -1,5 +1,3 @@
 -- 参保人县域内住院人次占比, denominator: every settled admission of the county's insured
 -- residents, inside or outside the county.
-{{ config(materialized='view') }}  {#- a filter of a table: rows listed, not copied -#}
-select * from {{ ref('indicator_settlements') }}
-where is_inpatient
+{{ indicator_part('indicator_settlements', where='is_inpatient') }}

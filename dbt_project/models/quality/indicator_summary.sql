@@ -5,6 +5,11 @@
 -- value, growth and target check are computed here and nowhere else.
 -- Add an indicator: its numerator (and denominator) models, a row in
 -- seeds/indicator_definitions.csv and one entry below.
+-- Most parts are summed from their row table's cells (macros/indicator_cells.sql):
+-- depends_on: {{ ref('indicator_settlements__cells') }}
+-- depends_on: {{ ref('indicator_visits__cells') }}
+-- depends_on: {{ ref('indicator_managed_patients__cells') }}
+-- depends_on: {{ ref('indicator_contracted_residents__cells') }}
 {%- set daily = ['day', 'month'] %}
 {%- set indicators = [
     ('in_county_care_rate', true, daily),

@@ -1,4 +1,3 @@
 -- 基层诊疗人次占比, denominator: every current outpatient or emergency visit at any county
 -- facility.
-{{ config(materialized='view') }}  {#- a filter of a table: rows listed, not copied -#}
-select * from {{ ref('indicator_visits') }}
+{{ indicator_part('indicator_visits') }}

@@ -1,5 +1,3 @@
 -- 基层诊疗人次占比, numerator: the denominator's visits made at township health centres and
 -- village clinics.
-{{ config(materialized='view') }}  {#- a filter of a table: rows listed, not copied -#}
-select * from {{ ref('primary_care_visit_share__denominator') }}
-where is_primary_care
+{{ indicator_part('primary_care_visit_share__denominator', where='is_primary_care') }}
