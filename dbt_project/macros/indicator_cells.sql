@@ -73,13 +73,13 @@ group by {% for column in columns %}{{ column }}{% if not loop.last %}, {% endif
 {%- set found = {'name': model, 'where': [], 'amount': none, 'township': none,
                  'rows': none} -%}
 {%- for step in range(20) -%}{%- if found.rows is none -%}
-    {%- set part = _chw_model_meta(found.name).get('indicator_part') -%}
+    {%- set part = _chw_indicator_part(found.name) -%}
     {%- if part is none -%}
         {%- do found.update({'rows': found.name}) -%}
     {%- else -%}
         {%- if part.where -%}{%- do found.where.append('(' ~ part.where ~ ')') -%}{%- endif -%}
         {%- if part.amount or part.township -%}
-            {%- if _chw_model_meta(part.of).get('indicator_part') is not none -%}
+            {%- if _chw_indicator_part(part.of) is not none -%}
                 {{ exceptions.raise_compiler_error(found.name ~ ': only a part reading a '
                    ~ 'row table may say its amount or township (it filters ' ~ part.of ~ ')') }}
             {%- endif -%}
@@ -89,7 +89,7 @@ group by {% for column in columns %}{{ column }}{% if not loop.last %}, {% endif
     {%- endif -%}
 {%- endif -%}{%- endfor -%}
 {%- if found.rows is none or found.rows == model
-       or not _chw_model_exists(found.rows ~ '__cells') -%}
+       or _chw_model(found.rows ~ '__cells') is none -%}
     {%- do return(none) -%}
 {%- endif -%}
 {%- do return({'relation': ref(found.rows ~ '__cells'),
@@ -99,19 +99,18 @@ group by {% for column in columns %}{{ column }}{% if not loop.last %}, {% endif
 {%- endmacro %}
 
 
-{% macro _chw_model_meta(name) -%}
+{#- The model node named `name` in the graph, or none. -#}
+{% macro _chw_model(name) -%}
 {%- for node in graph.nodes.values()
         if node.resource_type == 'model' and node.name == name -%}
-    {%- do return(node.config.meta) -%}
+    {%- do return(node) -%}
 {%- endfor -%}
-{%- do return({}) -%}
+{%- do return(none) -%}
 {%- endmacro %}
 
 
-{% macro _chw_model_exists(name) -%}
-{%- for node in graph.nodes.values()
-        if node.resource_type == 'model' and node.name == name -%}
-    {%- do return(true) -%}
-{%- endfor -%}
-{%- do return(false) -%}
+{#- The indicator_part meta of the model `name` (what it filters, how), or none. -#}
+{% macro _chw_indicator_part(name) -%}
+{%- set node = _chw_model(name) -%}
+{%- do return(node.config.meta.get('indicator_part') if node is not none else none) -%}
 {%- endmacro %}
