@@ -1,12 +1,54 @@
 -- The person behind a valid ID number (18-character form), for records that name people
 -- by ID number rather than by a facility's patient id (contracts, follow-ups, settlements):
 -- the person the EMPI linked the registrations carrying that ID to.
+-- changed_batch_id: the ingest batch at which the ID number got its current person (carried
+-- over from the table this run replaces while the person stays the same). The incremental
+-- tables of those records rewrite exactly the records of ID numbers changed after their
+-- watermark (macro changed_record_keys_by_id_number): a person is all they take from here.
+-- An ID number no registration carries any more stays, without a person (person_keys 0),
+-- so the records naming it are rewritten without one too.
+{{ config(indexes=[{'columns': ['changed_batch_id']}], post_hook='analyze {{ this }}') }}
+{%- set previous = adapter.get_relation(database=this.database, schema=this.schema,
+                                        identifier=this.identifier) %}
+{#- a table built before changed_batch_id existed is not compared: every ID number counts
+    as changed once -#}
+{%- if previous is not none and 'changed_batch_id' not in
+       (adapter.get_columns_in_relation(previous) | map(attribute='name') | list) %}
+{%- set previous = none %}
+{%- endif %}
+with people as (
+    select
+        patients.id_number_18,
+        min(identity.person_key)              as person_key,
+        count(distinct identity.person_key)   as person_keys
+    from {{ ref('int_patients__latest') }} as patients
+    inner join {{ ref('int_person_identity') }} as identity
+        using (facility_code, local_patient_id)
+    where patients.id_number_18 is not null
+    group by patients.id_number_18
+),
+
+newest as (
+    select coalesce(max(batch_id), 0) as batch_id from {{ source('ingest', 'runs') }}
+)
+
+{%- if previous is not none %}
+
 select
-    patients.id_number_18,
-    min(identity.person_key)              as person_key,
-    count(distinct identity.person_key)   as person_keys
-from {{ ref('int_patients__latest') }} as patients
-inner join {{ ref('int_person_identity') }} as identity
-    using (facility_code, local_patient_id)
-where patients.id_number_18 is not null
-group by patients.id_number_18
+    coalesce(people.id_number_18, previous.id_number_18)             as id_number_18,
+    people.person_key,
+    coalesce(people.person_keys, 0)                                   as person_keys,
+    case when previous.id_number_18 is not null
+              and previous.person_key is not distinct from people.person_key
+         then previous.changed_batch_id
+         else newest.batch_id end                                     as changed_batch_id
+from people
+full join {{ previous }} as previous
+    on previous.id_number_18 = people.id_number_18
+cross join newest
+{%- else %}
+
+select people.*, newest.batch_id as changed_batch_id
+from people
+cross join newest
+{%- endif %}
