@@ -269,8 +269,9 @@ def test_incremental_nights_follow_people_named_by_id_number(fresh_db, tmp_path:
     when the person does: a follow-up and a settlement recorded before the resident's
     registration arrives are on no registered person; the registration arriving a night
     later puts them on it; a correction of the registration's ID number the night after
-    takes them off again (the old ID is in the registration's older version only). Each
-    night's incremental state equals a full rebuild of the same batches."""
+    takes them off again (the old ID is in the registration's older version only); the
+    registration sent again with its person unchanged rewrites neither. Each night's
+    incremental state equals a full rebuild of the same batches."""
     old_id = make_id_number("110105", dt.date(1950, 6, 1), 3)
     new_id = make_id_number("110105", dt.date(1951, 6, 1), 3)
     selection = ["--select", "+chronic_followup", "+insurance_settlement",
@@ -335,6 +336,30 @@ def test_incremental_nights_follow_people_named_by_id_number(fresh_db, tmp_path:
         assert incremental == registered(), batch  # what a rebuild of the same batches gives
         flag = [r[0] for r in incremental[0] + incremental[1]]
         assert flag == [batch == 2] * 2, (batch, incremental)
+
+    # night 4: the registration sent again (a new name), its ID number and person the same:
+    # neither ID number's person changed, so f1 and s1 are not written again (the same row
+    # versions), and still equal a rebuild
+    def versions() -> list:
+        with psycopg.connect(fresh_db) as conn:
+            return conn.execute(
+                "select xmin::text from ehr__candidate.chronic_followup "
+                "where followup_key = md5('T1|f1') union all "
+                "select xmin::text from ehr__candidate.insurance_settlement "
+                "where settlement_key = md5('T1|s1')").fetchall()
+
+    before = versions()
+    with psycopg.connect(fresh_db) as conn:
+        resent = {**registration("2", new_id, "2026-03-04 08:00"), "name": "王武"}
+        _load(conn, "patients", [resent], NIGHT + dt.timedelta(days=3), batch=4)
+        _load(conn, "insurance_settlements", [settlement("s4", new_id, "2026-03-04")],
+              NIGHT + dt.timedelta(days=3), batch=4)
+        conn.commit()
+    build([], "n4")
+    assert len(before) == 2 and versions() == before
+    incremental = registered()
+    build(["--full-refresh"], "full4")
+    assert incremental == registered()
 
 
 def test_a_settlement_row_follows_its_persons_township(fresh_db, tmp_path: Path):

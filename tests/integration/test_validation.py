@@ -6,6 +6,7 @@ county as a whole would pass; every run writes GX Data Docs that open without th
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -98,3 +99,42 @@ def test_a_facility_threshold_fails_that_facility_only(warehouse):
     assert [r["facility"] for r in failed[0].observed["unexpected_rows"]] == [facility]
     county_share = [o for o in outcomes if o.expectation == "expect_column_values_to_match_regex"]
     assert county_share and all(o.success for o in county_share)
+
+
+def test_a_nights_new_rows_are_validated_from_a_copy_dropped_after(warehouse, tmp_path):
+    """A marts suite with `batch: new` checks the rows of batches after the last
+    publication, copied into an analysed table (the table's own statistics, as they are
+    between a night's insert and autovacuum, know no new batch): a duplicate among the new
+    rows fails the check and is shown, an old one is not the night's to find, and the copy
+    of the rows is gone after the run."""
+    url, _ = warehouse
+    (tmp_path / "marts").mkdir()
+    (tmp_path / "marts" / "t.json").write_text(json.dumps({
+        "name": "marts.t_ehr.registration",
+        "meta": {"table": "t_ehr.registration", "batch": "new", "defaults": {}},
+        "expectations": [{"type": "expect_compound_columns_to_be_unique",
+                          "kwargs": {"column_list": ["person_key", "facility_code"]}}]}))
+    with psycopg.connect(url, autocommit=True) as conn:
+        published = conn.execute("select max(batch_id) from ingest.runs").fetchone()[0]
+        conn.execute("create schema t_ehr; create table t_ehr.registration "
+                     "(person_key text, facility_code text, batch_id bigint)")
+        conn.execute("insert into t_ehr.registration select 'p' || i, 'T1', 1 "
+                     "from generate_series(1, 5000) i union all select 'p1', 'T1', 1")
+        conn.execute("analyze t_ehr.registration")
+        conn.execute("insert into t_ehr.registration select 'n' || i, 'T1', %s "
+                     "from generate_series(1, 300) i union all select 'n7', 'T1', %s",
+                     (published + 1, published + 1))
+        conn.execute("insert into ingest.publications (export_date, schemas) "
+                     "values (%s, '{ehr}')", (NIGHTS[-1],))
+    try:
+        outcomes = run_layer("marts", url, NIGHTS[-1], tmp_path)
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("delete from ingest.publications; drop schema t_ehr cascade")
+            left = conn.execute("select count(*) from pg_class where relnamespace = "
+                                "'chw_validation'::regnamespace and relname like 't_ehr%%'"
+                                ).fetchone()[0]
+    [outcome] = outcomes
+    assert not outcome.success
+    assert outcome.observed["unexpected_count"] == 2  # n7 twice; p1's pair is published
+    assert left == 0
