@@ -424,6 +424,63 @@ def test_a_settlement_row_follows_its_persons_township(fresh_db, tmp_path: Path)
     assert incremental == township()
 
 
+def test_a_person_gone_stays_gone_for_the_candidate_two_nights_behind(fresh_db,
+                                                                      tmp_path: Path):
+    """A person the EMPI relinks into another is gone: int_indicator_people keeps their row,
+    gone, with the batch they went, in every later build. The recycled quality candidate a
+    night builds was last built two nights before (countyhealth.publish): it deletes the
+    gone person's months only if it still finds them gone then (kept one build, the
+    candidate kept a gone person's closed months: the year's benchmark found one)."""
+    selection = ["--select", "+int_indicator_people", "--indirect-selection", "cautious"]
+
+    def build(n: str) -> None:
+        done = run_dbt(["build", *selection], fresh_db, tmp_path / n)
+        assert done.returncode == 0, done.stdout[-4000:]
+
+    def people() -> list:
+        with psycopg.connect(fresh_db) as conn:
+            return conn.execute("select person_key, gone, changed_batch_id from "
+                                "chw_intermediate.int_indicator_people order by 1").fetchall()
+
+    def registration(record_id: str, id_number: str, card: str, updated: str,
+                     flag: str = "1") -> dict:
+        return {"record_id": record_id, "id_type": "01", "id_number": id_number,
+                "name": "王五", "sex": "1", "birth_date": "1950-06-01",
+                "address_code": "370322101001", "health_card_no": card,
+                "updated_at": updated, "change_flag": flag}
+
+    id_number = make_id_number("370322", dt.date(1950, 6, 1), 3)
+    nights = [
+        # night 1: p1 carries the ID number; q1 (no ID, another card) is a person of its own
+        [("T1", registration("p1", id_number, "CARD0001", "2026-03-01 08:00")),
+         ("V1", registration("q1", "", "CARD0002", "2026-03-01 09:00"))],
+        # night 2: q1 shows p1's card: the EMPI links it to p1's person, q1's is gone
+        [("V1", registration("q1", "", "CARD0001", "2026-03-02 09:00", "2"))],
+        # night 3: someone else registers; nothing about either of them changes
+        [("T1", registration("r1", make_id_number("370322", dt.date(1960, 1, 1), 5),
+                             "CARD0003", "2026-03-03 08:00"))],
+    ]
+    with psycopg.connect(fresh_db) as conn:
+        ensure_schema(conn)
+        conn.execute("insert into ingest.facilities values ('T1', 't', 'township_center', "
+                     "'370322101', 'csv', true, '370322'), ('V1', 'v', 'village_clinic', "
+                     "'370322102', 'csv', true, '370322')")
+        conn.commit()
+    seen = []
+    for batch, rows in enumerate(nights, start=1):
+        with psycopg.connect(fresh_db) as conn:
+            for facility, row in rows:
+                _load(conn, "patients", [row], NIGHT + dt.timedelta(days=batch - 1),
+                      batch=batch, facility=facility)
+            conn.commit()
+        build(f"n{batch}")
+        seen.append(people())
+    assert len(seen[0]) == 2 and not any(gone for _, gone, _ in seen[0])
+    gone = [row for row in seen[1] if row[1]]
+    assert len(gone) == 1 and gone[0][2] == 2, seen[1]  # q1's person went at batch 2
+    assert [row for row in seen[2] if row[1]] == gone  # still there, still batch 2
+
+
 def test_a_closed_months_managed_patients_follow_their_followups(fresh_db, tmp_path: Path):
     """A closed month is not measured again: its person-month rows change only for the
     people whose indicator inputs changed. In March, one February follow-up is corrected

@@ -8,12 +8,23 @@
 -- registration that moves the address, an EMPI relink that takes a record away, a
 -- contract ending), so the comparison is with this model's previous build, not with batch
 -- ids of records. A person who disappears (relinked into another) stays one build as
--- `gone`, so their rows are deleted.
+-- `gone`, so their rows are deleted; the row stays (the batch it went carried over): the
+-- recycled quality candidate a night builds was last built two nights before
+-- (countyhealth.publish) and must still find the person gone then.
+-- township_changed_batch_id: the batch at which the person's township last changed, what
+-- indicator_settlements places their settlements by (macros/indicator_row_tables.sql).
 -- Reads the candidate ehr (it runs after it, before the quality models). Analysed when built:
 -- the person-month models plan their incremental runs by it.
 {{ config(post_hook='analyze {{ this }}') }}
 {%- set previous = adapter.get_relation(database=this.database, schema=this.schema,
                                         identifier=this.identifier) %}
+{#- a table built before township_changed_batch_id existed: the person's changed_batch_id
+    stands for it, once (a superset) -#}
+{%- set township_batch = 'previous.changed_batch_id' %}
+{%- if previous is not none and 'township_changed_batch_id' in
+       (adapter.get_columns_in_relation(previous) | map(attribute='name') | list) %}
+{%- set township_batch = 'previous.township_changed_batch_id' %}
+{%- endif %}
 with contracts as (
     select person_key,
            string_agg(signed_date || '/' || coalesce(end_date::text, ''), ','
@@ -64,7 +75,8 @@ current_batch as (
 
 {%- if previous is none %}
 
-select people.*, current_batch.batch_id as changed_batch_id
+select people.*, current_batch.batch_id as changed_batch_id,
+       current_batch.batch_id as township_changed_batch_id
 from people
 cross join current_batch
 {%- else %}
@@ -80,7 +92,11 @@ select
                previous.death_date, previous.contract_periods, previous.chronic_since,
                previous.followups_digest)
          then previous.changed_batch_id
-         else current_batch.batch_id end                              as changed_batch_id
+         else current_batch.batch_id end                              as changed_batch_id,
+    case when previous.gone is false
+          and people.township_code is not distinct from previous.township_code
+         then {{ township_batch }}
+         else current_batch.batch_id end                              as township_changed_batch_id
 from people
 cross join current_batch
 left join {{ previous }} as previous
@@ -92,9 +108,11 @@ select previous.person_key, previous.township_code, previous.lives_in_county,
        previous.birth_date, previous.death_date, previous.contract_periods,
        previous.chronic_since, previous.followups_digest,
        true                                                           as gone,
-       current_batch.batch_id                                         as changed_batch_id
+       case when previous.gone then previous.changed_batch_id
+            else current_batch.batch_id end                           as changed_batch_id,
+       case when previous.gone then {{ township_batch }}
+            else current_batch.batch_id end                           as township_changed_batch_id
 from {{ previous }} as previous
 cross join current_batch
-where not previous.gone
-  and not exists (select 1 from people where people.person_key = previous.person_key)
+where not exists (select 1 from people where people.person_key = previous.person_key)
 {%- endif %}
