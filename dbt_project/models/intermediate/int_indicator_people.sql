@@ -7,10 +7,9 @@
 -- batch (changed_batch_id). A person can change without a record of theirs changing (a
 -- registration that moves the address, an EMPI relink that takes a record away, a
 -- contract ending), so the comparison is with this model's previous build, not with batch
--- ids of records. A person who disappears (relinked into another) stays one build as
--- `gone`, so their rows are deleted; the row stays (the batch it went carried over): the
--- recycled quality candidate a night builds was last built two nights before
--- (countyhealth.publish) and must still find the person gone then.
+-- ids of records. A person who disappears (relinked into another) stays as `gone`, with the
+-- batch they went, so their rows are deleted: the recycled quality candidate a night builds
+-- was last built two nights before (countyhealth.publish) and must still find them gone.
 -- township_changed_batch_id: the batch at which the person's township last changed, what
 -- indicator_settlements places their settlements by (macros/indicator_row_tables.sql).
 -- Reads the candidate ehr (it runs after it, before the quality models). Analysed when built:
