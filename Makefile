@@ -45,7 +45,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 ## bench: the county benchmark (docs/benchmarks.md): ingest per format next to COPY and
-## to_sql, then a year of a 1,000,000-resident county through the DAG (about 90 minutes)
+## to_sql, then a year of a 1,000,000-resident county through the DAG (about 100 minutes)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py --population 1000000
 	$(BIN)/python benchmarks/bench_county.py --population 1000000 --history 365 --short 30
