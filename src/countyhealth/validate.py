@@ -269,21 +269,23 @@ def run_layer(layer: str, url: str, export_date: dt.date, expectations_dir: Path
         actions.append(UpdateDataDocsAction(name="data_docs", site_names=["chw"]))
     checkpoint = context.checkpoints.add(gx.Checkpoint(
         name=f"chw_{layer}", validation_definitions=definitions, actions=actions))
-    for run in checkpoint.run().run_results.values():
-        name = run.suite_name
-        for r in run.results:
-            cfg = r.expectation_config
-            outcomes.append(Outcome(
-                suite=name, table=tables[name], expectation=cfg.type,
-                kwargs={k: v for k, v in cfg.kwargs.items() if k != "batch_id"},
-                success=bool(r.success), observed=_observed(r),
-            ))
-    if docs_dir is not None:
-        strip_remote_assets(docs_dir)
-    _show_unexpected_rows(url, outcomes, batches)
-    with psycopg.connect(url, autocommit=True) as conn:
-        for relation in copies:
-            drop_batch(conn, relation)
+    try:
+        for run in checkpoint.run().run_results.values():
+            name = run.suite_name
+            for r in run.results:
+                cfg = r.expectation_config
+                outcomes.append(Outcome(
+                    suite=name, table=tables[name], expectation=cfg.type,
+                    kwargs={k: v for k, v in cfg.kwargs.items() if k != "batch_id"},
+                    success=bool(r.success), observed=_observed(r),
+                ))
+        if docs_dir is not None:
+            strip_remote_assets(docs_dir)
+        _show_unexpected_rows(url, outcomes, batches)
+    finally:  # the copies of health data go however the run ended
+        with psycopg.connect(url, autocommit=True) as conn:
+            for relation in copies:
+                drop_batch(conn, relation)
     return outcomes
 
 
