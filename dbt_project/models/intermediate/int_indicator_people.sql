@@ -15,15 +15,12 @@
 -- Reads the candidate ehr (it runs after it, before the quality models). Analysed when built:
 -- the person-month models plan their incremental runs by it.
 {{ config(post_hook='analyze {{ this }}') }}
-{%- set previous = adapter.get_relation(database=this.database, schema=this.schema,
-                                        identifier=this.identifier) %}
+{%- set previous = previous_build() %}
 {#- a table built before township_changed_batch_id existed: the person's changed_batch_id
     stands for it, once (a superset) -#}
-{%- set township_batch = 'previous.changed_batch_id' %}
-{%- if previous is not none and 'township_changed_batch_id' in
-       (adapter.get_columns_in_relation(previous) | map(attribute='name') | list) %}
-{%- set township_batch = 'previous.township_changed_batch_id' %}
-{%- endif %}
+{%- set township_batch = 'previous.township_changed_batch_id'
+        if previous_build('township_changed_batch_id') is not none
+        else 'previous.changed_batch_id' %}
 with contracts as (
     select person_key,
            string_agg(signed_date || '/' || coalesce(end_date::text, ''), ','

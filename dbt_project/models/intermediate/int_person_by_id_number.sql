@@ -8,14 +8,9 @@
 -- An ID number no registration carries any more stays, without a person (person_keys 0),
 -- so the records naming it are rewritten without one too.
 {{ config(indexes=[{'columns': ['changed_batch_id']}], post_hook='analyze {{ this }}') }}
-{%- set previous = adapter.get_relation(database=this.database, schema=this.schema,
-                                        identifier=this.identifier) %}
 {#- a table built before changed_batch_id existed is not compared: every ID number counts
     as changed once -#}
-{%- if previous is not none and 'changed_batch_id' not in
-       (adapter.get_columns_in_relation(previous) | map(attribute='name') | list) %}
-{%- set previous = none %}
-{%- endif %}
+{%- set previous = previous_build('changed_batch_id') %}
 with people as (
     select
         patients.id_number_18,
@@ -29,7 +24,7 @@ with people as (
 ),
 
 newest as (
-    select coalesce(max(batch_id), 0) as batch_id from {{ source('ingest', 'runs') }}
+    select {{ newest_loaded_batch() }} as batch_id
 )
 
 {%- if previous is not none %}

@@ -11,8 +11,7 @@
 -- the night's relinks by its index (analysed when built: without statistics the planner
 -- guesses a third of the table and scans all of it, 300 MB at a year, in every model).
 {{ config(indexes=[{'columns': ['linked_batch_id']}], post_hook='analyze {{ this }}') }}
-{%- set previous = adapter.get_relation(database=this.database, schema=this.schema,
-                                        identifier=this.identifier) %}
+{%- set previous = previous_build() %}
 with best as (
     select
         facility_code,
