@@ -20,18 +20,23 @@
 
 {#- config for an incremental ehr table keyed by `key`, built from the latest versions in
     the model `latest_model`. The pre-hooks are Jinja strings, rendered when the model runs
-    (not when it is parsed): first ehr_delete_cancelled, then `extra_pre_hooks`. -#}
+    (not when it is parsed): first ehr_delete_cancelled, then `extra_pre_hooks`.
+    `extra_indexes`: more of the table's own (columns lists). -#}
 {% macro ehr_incremental_config(key, latest_model, encounter_bound=false,
-                                extra_pre_hooks=[]) -%}
+                                extra_pre_hooks=[], extra_indexes=[]) -%}
 {%- set indexes = [{'columns': [key], 'unique': true}, {'columns': ['batch_id']}] -%}
 {%- if encounter_bound -%}
 {%- do indexes.append({'columns': ['encounter_key']}) -%}
 {%- endif -%}
+{%- for columns in extra_indexes -%}
+{%- do indexes.append({'columns': columns}) -%}
+{%- endfor -%}
 {%- set delete_cancelled = "{{ ehr_delete_cancelled('" ~ key ~ "', ref('" ~ latest_model
                            ~ "'), " ~ (encounter_bound | string | lower) ~ ") }}" -%}
 {{ config(materialized='incremental', unique_key=key, incremental_strategy='delete+insert',
           on_schema_change='fail', indexes=indexes,
-          pre_hook=[delete_cancelled] + extra_pre_hooks) }}
+          pre_hook=[delete_cancelled] + extra_pre_hooks,
+          post_hook="{{ add_missing_indexes() }}") }}
 {%- endmacro %}
 
 

@@ -24,8 +24,9 @@
 {#- A numerator or denominator model that filters `of` (a row table, or another part):
     `select * from of where <where>`. Reading a row table it may also say what each row adds
     (`amount`, an expression of the row table's measures) and where it is placed
-    (`township`, a column), keeping the columns `keep` beside the six every part has. A
-    view: rows listed, not copied. -#}
+    (`township`, a column), keeping the columns `keep` beside the six every part has (and
+    the row table's batch_id when it is incremental: a night's tests read a part's new
+    rows by it, macros/test_scope.sql). A view: rows listed, not copied. -#}
 {% macro indicator_part(of, where=none, amount=none, township=none, keep=[]) -%}
 {{ config(materialized='view',
           meta={'indicator_part': {'of': of, 'where': where, 'amount': amount,
@@ -36,6 +37,7 @@ select * from {{ ref(of) }}
 select subject_key, period_date, facility_code, facility_level,
        {{ township or 'township_code' }} as township_code, {{ amount or 'amount' }} as amount
        {%- for column in keep %}, {{ column }}{% endfor %}
+       {%- if execute and _chw_model(of).config.materialized == 'incremental' %}, batch_id{% endif %}
 from {{ ref(of) }}
 {%- endif %}
 {%- if where %}
@@ -70,6 +72,22 @@ group by {% for column in columns %}{{ column }}{% if not loop.last %}, {% endif
     graph is there (execution); parsing sees the part's own ref. -#}
 {% macro indicator_cells_source(model) -%}
 {%- if not execute -%}{%- do return(none) -%}{%- endif -%}
+{%- set found = indicator_part_chain(model) -%}
+{%- if found.rows == model or _chw_model(found.rows ~ '__cells') is none -%}
+    {%- do return(none) -%}
+{%- endif -%}
+{%- do return({'relation': ref(found.rows ~ '__cells'),
+               'where': found.where | join(' and ') if found.where else none,
+               'amount': found.amount or 'amount',
+               'township': found.township or 'township_code'}) -%}
+{%- endmacro %}
+
+
+{#- The chain of parts from `model` down to the row table it filters: {'rows': the row
+    table's name (`model` itself when it is no part), 'where': the conditions on the way,
+    'amount', 'township': what the part reading the row table says (or none)}. Needs the
+    graph (execution). -#}
+{% macro indicator_part_chain(model) -%}
 {%- set found = {'name': model, 'where': [], 'amount': none, 'township': none,
                  'rows': none} -%}
 {%- for step in range(20) -%}{%- if found.rows is none -%}
@@ -88,14 +106,10 @@ group by {% for column in columns %}{{ column }}{% if not loop.last %}, {% endif
         {%- do found.update({'name': part.of}) -%}
     {%- endif -%}
 {%- endif -%}{%- endfor -%}
-{%- if found.rows is none or found.rows == model
-       or _chw_model(found.rows ~ '__cells') is none -%}
-    {%- do return(none) -%}
+{%- if found.rows is none -%}
+    {{ exceptions.raise_compiler_error(model ~ ': a chain of more than 20 parts') }}
 {%- endif -%}
-{%- do return({'relation': ref(found.rows ~ '__cells'),
-               'where': found.where | join(' and ') if found.where else none,
-               'amount': found.amount or 'amount',
-               'township': found.township or 'township_code'}) -%}
+{%- do return(found) -%}
 {%- endmacro %}
 
 

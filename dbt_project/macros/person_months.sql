@@ -83,8 +83,19 @@ where (period_date, person_key) in (
     select months.month_start, people.person_key
     from {{ ref('indicator_months') }} as months
     cross join ({{ people_to_rewrite(watermark) | indent(4) }}) as people);
-delete from {{ this }}
-where period_date not in (select month_start from {{ ref('indicator_months') }})
+delete from {{ this }}  -- its months walked on the unique index, not every row read
+where period_date in (
+    with recursive measured as (
+        select min(period_date) as period_date from {{ this }}
+        union all
+        select (select min(later.period_date) from {{ this }} as later
+                where later.period_date > measured.period_date)
+        from measured
+        where measured.period_date is not null
+    )
+    select period_date from measured where period_date is not null
+    except
+    select month_start from {{ ref('indicator_months') }})
 {%- else -%}
 select 1
 {%- endif -%}

@@ -1,8 +1,11 @@
 -- Every current visit and admission in the county (FHIR Encounter): the latest version of
 -- each (cancelled ones left out), with its person from the EMPI (a local key while the
 -- registration has not arrived), its class (seed encounter_class_map) and its facility's
--- level and township. Incremental (macros in ehr_incremental.sql).
-{{ ehr_incremental_config('encounter_key', 'int_encounters__latest') }}
+-- level and township. Incremental (macros in ehr_incremental.sql). Indexed by day and by
+-- export night too: analysts select visits by date, and quality.indicator_months walks the
+-- months by them (a probe a month, not a read of every visit of every year).
+{{ ehr_incremental_config('encounter_key', 'int_encounters__latest',
+                          extra_indexes=[['encounter_date'], ['export_date']]) }}
 select
     latest.record_key::text                                           as encounter_key,
     {{ person_of('latest.facility_code', 'latest.local_patient_id', 'identity') }}::text

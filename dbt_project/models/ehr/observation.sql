@@ -9,7 +9,10 @@
 --   (int_followup_measurements), on the follow-up's person.
 -- Incremental (macros in ehr_incremental.sql). Follow-up measurements: those of follow-ups
 -- changed since the watermark are deleted first and written again (a corrected follow-up
--- may have lost a value), and any whose person differs from its follow-up's is rewritten.
+-- may have lost a value); the measurements of every follow-up ehr.chronic_followup rewrites
+-- (a new version, or its person changed by ID number) are written again on the follow-up's
+-- person. Found by index, not by comparing every measurement of the year with its
+-- follow-up (3.5 s of a year's night).
 {{ ehr_incremental_config('observation_key', 'int_lab_results__latest', encounter_bound=true,
      extra_pre_hooks=["{{ delete_changed_followup_measurements() }}"]) }}
 -- depends_on: {{ ref('int_chronic_followups__latest') }}  (read by the pre-hook above)
@@ -95,9 +98,6 @@ select
 from {{ ref('int_followup_measurements') }} as measurement
 inner join {{ ref('chronic_followup') }} as followup
     on followup.followup_key = measurement.followup_key
-{%- if is_incremental() %}
-left join {{ this }} as published
-    on published.observation_key = measurement.observation_key
-where measurement.batch_id > {{ ehr_watermark() }}
-   or published.person_key is distinct from followup.person_key
-{%- endif %}
+where true
+{{- rows_to_rewrite_only('measurement.followup_key',
+        changed_record_keys_by_id_number(ref('int_chronic_followups__latest'))) }}
