@@ -46,24 +46,13 @@ where {{ where }}
 {%- endmacro %}
 
 
-{#- The cells of the row table `rows`: its rows grouped by `dimensions` (the columns
-    formulas filter on or place by; period_date and the three places first), each of
-    `measures` summed, and how many rows each cell holds. Rebuilt each night with the
-    quality models, beside them in chw_intermediate (not a published table). -#}
-{% macro indicator_cells(rows, dimensions, measures=['amount']) -%}
-{{ config(materialized='table', schema='chw_intermediate') }}
-{%- set places = ['period_date', 'facility_code', 'facility_level', 'township_code'] %}
-{%- set columns = places + (dimensions | reject('in', places) | list) %}
-select
-    {%- for column in columns %}
-    {{ column }},
-    {%- endfor %}
-    {%- for measure in measures %}
-    sum({{ measure }})::numeric                                    as {{ measure }},
-    {%- endfor %}
-    count(*)::bigint                                               as row_count
-from {{ ref(rows) }}
-group by {% for column in columns %}{{ column }}{% if not loop.last %}, {% endif %}{% endfor %}
+{#- The cells model of the row table `rows`: a view of the cells the row table keeps
+    beside itself (`<rows>__cells` in its schema, declared in its config and moved with
+    each of its runs: macros/cells_upkeep.sql), in chw_intermediate where the summary
+    reads them. -#}
+{% macro indicator_cells(rows) -%}
+{{ config(materialized='view', schema='chw_intermediate') }}
+select * from {{ cells_table(ref(rows)) }}
 {%- endmacro %}
 
 

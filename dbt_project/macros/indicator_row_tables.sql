@@ -12,12 +12,16 @@
 {#- `rewrite`: the call of the macro giving the subject keys a run rewrites (a Jinja string,
     rendered when the model runs, like every pre-hook here). append: the pre-hook has
     deleted those rows; the unique index fails the run loudly should a row be written
-    twice. -#}
-{% macro indicator_rows_config(rewrite) -%}
+    twice. `cells`: the table's cells, {'dimensions', 'measures'} (macros/cells_upkeep.sql),
+    or none. -#}
+{% macro indicator_rows_config(rewrite, cells=none) -%}
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
           indexes=[{'columns': ['subject_key'], 'unique': true}, {'columns': ['batch_id']}],
-          pre_hook="{% if is_incremental() %}delete from {{ this }} where subject_key in ("
-                   ~ "{{ " ~ rewrite ~ " }}){% else %}select 1{% endif %}") }}
+          meta={'cells': cells} if cells else {},
+          pre_hook="{% if is_incremental() %}{{ cells_delta_begin() }}"
+                   ~ "{{ delete_counting_cells('subject_key in (' ~ " ~ rewrite ~ " ~ ')') }}"
+                   ~ "{% else %}select 1{% endif %}",
+          post_hook="{{ cells_upkeep() }}") }}
 {%- endmacro %}
 
 

@@ -16,15 +16,18 @@
     a night's rows land at the end of (the new month, the night's batch) or near (a few
     changed people): a unique index on the md5 subject_key took a random page per row, and
     the inserts of a year's night ran for 68 s (443,534 rows into 6.75 million). -#}
-{% macro person_month_config(key=['period_date', 'person_key']) -%}
+{% macro person_month_config(key=['period_date', 'person_key'], cells=none) -%}
 {#- append: the pre-hook has deleted every row the run writes (dbt's delete+insert would
     look each new key up again: 41 s for that night); the unique index fails the run
-    loudly should a row ever be written twice -#}
+    loudly should a row ever be written twice. `cells`: the table's cells
+    (macros/cells_upkeep.sql), or none. -#}
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
           indexes=[{'columns': key, 'unique': true},
                    {'columns': ['period_date', 'as_of_date']},
                    {'columns': ['batch_id']}],
-          pre_hook="{{ delete_person_months_to_rewrite() }}") }}
+          meta={'cells': cells} if cells else {},
+          pre_hook="{{ delete_person_months_to_rewrite() }}",
+          post_hook="{{ cells_upkeep() }}") }}
 {%- endmacro %}
 
 
@@ -76,26 +79,28 @@ true
 {% macro delete_person_months_to_rewrite() -%}
 {%- if is_incremental() -%}
 {%- set watermark = ehr_watermark() -%}
-delete from {{ this }}
-where period_date in ({{ months_to_remeasure() | indent(4) }});
-delete from {{ this }}  -- by the unique index: each month of each such person
-where (period_date, person_key) in (
+{{ cells_delta_begin() }}
+{{ delete_counting_cells('period_date in (' ~ months_to_remeasure() ~ ')') }};
+{#- by the unique index: each month of each such person -#}
+{{ delete_counting_cells(
+    '(period_date, person_key) in (
     select months.month_start, people.person_key
-    from {{ ref('indicator_months') }} as months
-    cross join ({{ people_to_rewrite(watermark) | indent(4) }}) as people);
-delete from {{ this }}  -- its months walked on the unique index, not every row read
-where period_date in (
+    from ' ~ ref('indicator_months') ~ ' as months
+    cross join (' ~ people_to_rewrite(watermark) ~ ') as people)') }};
+{#- its months walked on the unique index, not every row read -#}
+{{ delete_counting_cells(
+    'period_date in (
     with recursive measured as (
-        select min(period_date) as period_date from {{ this }}
+        select min(period_date) as period_date from ' ~ this ~ '
         union all
-        select (select min(later.period_date) from {{ this }} as later
+        select (select min(later.period_date) from ' ~ this ~ ' as later
                 where later.period_date > measured.period_date)
         from measured
         where measured.period_date is not null
     )
     select period_date from measured where period_date is not null
     except
-    select month_start from {{ ref('indicator_months') }})
+    select month_start from ' ~ ref('indicator_months') ~ ')') }}
 {%- else -%}
 select 1
 {%- endif -%}

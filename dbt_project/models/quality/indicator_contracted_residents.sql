@@ -4,7 +4,7 @@
 -- over or 0-6 years old then, or a known hypertension or diabetes patient (a current
 -- diagnosis I10-I15 / E10-E14 or a follow-up for it: int_indicator_people.chronic_since).
 -- Incremental by month and person (macros/person_months.sql).
-{{ person_month_config() }}
+{{ person_month_config(cells={'dimensions': ['is_contracted', 'is_priority']}) }}
 with residents as (
     {%- for part in person_month_parts() %}
     select residents.*, people.chronic_since

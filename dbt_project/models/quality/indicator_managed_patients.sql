@@ -5,7 +5,8 @@
 -- < 7.0 mmol/L; no reading = not controlled) and the managing facility of the latest
 -- follow-up, which places the patient. Incremental by month and person
 -- (macros/person_months.sql).
-{{ person_month_config(key=['period_date', 'person_key', 'disease']) }}
+{{ person_month_config(key=['period_date', 'person_key', 'disease'],
+    cells={'dimensions': ['disease', 'followups_12m', 'latest_controlled']}) }}
 with followups as (
     {%- for part in person_month_parts() %}
     select

@@ -5,7 +5,9 @@
 -- facility that gave it.
 -- Incremental: a night writes the settlements changed since, and those of persons whose
 -- township may have moved (macros/indicator_row_tables.sql).
-{{ indicator_rows_config('settlement_rows_to_rewrite()') }}
+{{ indicator_rows_config('settlement_rows_to_rewrite()',
+    cells={'dimensions': ['in_county', 'is_inpatient', 'is_primary_care', 'care_township_code'],
+           'measures': ['amount', 'fund_paid']}) }}
 select
     {{ indicator_row('settlement.settlement_key', 'settlement.admit_date',
                      'case when settlement.in_county then settlement.care_facility_code end',

@@ -1,5 +1,5 @@
--- indicator_settlements summed by day, place and every column a settlement formula filters
--- on: what indicator_summary sums the settlement-based parts from (macros/indicator_cells.sql).
-{{ indicator_cells('indicator_settlements',
-                   dimensions=['in_county', 'is_inpatient', 'is_primary_care', 'care_township_code'],
-                   measures=['amount', 'fund_paid']) }}
+-- The cells of indicator_settlements: its settlements summed by day, place and every
+-- column a formula filters on, what indicator_summary sums the settlement-based parts from
+-- (macros/indicator_cells.sql). Declared in indicator_settlements's config and kept by its
+-- own runs beside it (macros/cells_upkeep.sql); this view is how the summary reads them.
+{{ indicator_cells('indicator_settlements') }}
