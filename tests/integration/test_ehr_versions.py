@@ -550,3 +550,44 @@ def test_a_closed_months_managed_patients_follow_their_followups(fresh_db, tmp_p
     # p1 rewritten, no longer controlled; p3 kept as the first night wrote it
     assert sorted((controlled, batch) for _, controlled, batch in managed) == \
         [(False, 2), (True, 1)], managed
+
+
+def _index_columns(url: str, schema: str, table: str) -> list[str]:
+    """The column lists of a table's indexes, e.g. 'btree (encounter_date)', sorted."""
+    with psycopg.connect(url) as conn:
+        return sorted(d.split(" USING ", 1)[1] for (d,) in conn.execute(
+            "select indexdef from pg_indexes where schemaname = %s and tablename = %s",
+            (schema, table)))
+
+
+def test_an_incremental_ehr_table_gets_the_indexes_its_config_gained(fresh_db,
+                                                                      tmp_path: Path):
+    """dbt creates a model's configured indexes only with its table, and a recycled
+    candidate is never created again: an index added to the config (ehr.encounter's
+    encounter_date) reaches an existing table through add_missing_indexes, once."""
+    with psycopg.connect(fresh_db) as conn:
+        ensure_schema(conn)
+        conn.execute("insert into ingest.facilities values ('T1', 't', 'township_center', "
+                     "'370322101', 'csv', true, '370322')")
+        _load(conn, "patients", [{"record_id": "p1", "id_number": "11010519491231002X",
+                                  "updated_at": "2026-03-01 08:00:00", "change_flag": "1"}],
+              NIGHT)
+        _load(conn, "encounters", [_encounter("e1", "1", "2026-03-01 08:00:00")], NIGHT)
+        conn.commit()
+
+    def build(run: str) -> None:
+        done = run_dbt(["build", "--select", "+encounter"], fresh_db, tmp_path / run)
+        assert done.returncode == 0, done.stdout[-4000:]
+
+    build("created")
+    created = _index_columns(fresh_db, "ehr__candidate", "encounter")
+    assert "btree (encounter_date)" in created and "btree (export_date)" in created
+    with psycopg.connect(fresh_db) as conn:  # a table built before the index was configured
+        (name,) = conn.execute(
+            "select indexname from pg_indexes where schemaname = 'ehr__candidate' "
+            "and tablename = 'encounter' and indexdef like '%(encounter_date)'").fetchone()
+        conn.execute(f'drop index ehr__candidate."{name}"')
+    build("incremental")
+    assert _index_columns(fresh_db, "ehr__candidate", "encounter") == created
+    build("again")  # nothing missing: nothing added
+    assert _index_columns(fresh_db, "ehr__candidate", "encounter") == created

@@ -57,14 +57,22 @@ via_key as (
     group by own.facility_code, own.local_patient_id
 ),
 
+sharing_keys as (  -- every key of the identities in shared_keys: the one hop
+                   -- among_themselves takes (joined to every key, the planner sorted all
+                   -- 3.9 million of them at a year: 13 s -> 10 s, the same anchors)
+    select * from keys
+    where (facility_code, local_patient_id) in (
+        select facility_code, local_patient_id from shared_keys)
+),
+
 among_themselves as (  -- no ID number anywhere near: the smallest key one hop away
     select own.facility_code, own.local_patient_id,
            min(their.key_kind || '|' || their.key_value) as anchor
     from unanchored_keys as own
     inner join shared_keys as shared on shared.key_kind = own.key_kind
                                     and shared.key_value = own.key_value
-    inner join keys as their on their.facility_code = shared.facility_code
-                            and their.local_patient_id = shared.local_patient_id
+    inner join sharing_keys as their on their.facility_code = shared.facility_code
+                                    and their.local_patient_id = shared.local_patient_id
     group by own.facility_code, own.local_patient_id
 )
 
