@@ -93,7 +93,8 @@ insert into chw_cells_delta
 select 1
 {%- else -%}
 {%- set cells_relation = cells_table(this) -%}
-{%- set columns = (cells.dimensions + cells.measures + ['row_count']) | join(', ') -%}
+{%- set names = cells.dimensions + cells.measures + ['row_count'] -%}
+{%- set columns = names | join(', ') -%}
 do $cells_upkeep$
 begin
     if to_regclass('pg_temp.chw_cells_delta') is null
@@ -102,7 +103,7 @@ begin
                 where attrelid = to_regclass('{{ cells_relation }}')
                   and attnum > 0 and not attisdropped
                 order by attnum)
-          <> array['{{ (cells.dimensions + cells.measures + ['row_count']) | join("', '") }}']
+          <> array['{{ names | join("', '") }}']
     then
         drop table if exists {{ cells_relation }};
         create table {{ cells_relation }} as

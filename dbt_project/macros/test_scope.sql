@@ -4,8 +4,8 @@
         the rows of batches not yet published;
       - incremental models (int_*__latest, the growing ehr tables, the quality row
         tables) and the indicator parts that filter them (views): the rows whose version
-        came in a batch not yet published (a year's night tested every row of 26 such
-        views, 4 to 7 million each: 30 s of its quality tests);
+        came in a batch not yet published (the parts' tests read every row of a row
+        table of 4 to 7 million at a year, each night);
       - every other model (rebuilt whole each night: the EMPI, patients, quality): all rows.
     A row of a published batch was tested the night it came, and an append-only table or
     an incremental model does not rewrite it; testing it again every night made a night's

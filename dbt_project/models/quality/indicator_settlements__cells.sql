@@ -1,5 +1,5 @@
 -- The cells of indicator_settlements: its settlements summed by day, place and every
--- column a formula filters on, what indicator_summary sums the settlement-based parts from
--- (macros/indicator_cells.sql). Declared in indicator_settlements's config and kept by its
+-- column a formula filters on, what indicator_summary sums the settlement-based parts
+-- from (macros/indicator_cells.sql). Declared in the row table's config and kept by its
 -- own runs beside it (macros/cells_upkeep.sql); this view is how the summary reads them.
 {{ indicator_cells('indicator_settlements') }}
