@@ -11,7 +11,7 @@ export GX_ANALYTICS_ENABLED=False
 export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED=False
 export SCARF_ANALYTICS=false
 
-.PHONY: demo test machine install lint clean bench bench-generate bench-ingest bench-empi bench-incremental
+.PHONY: demo test machine install lint clean bench bench-generate bench-ingest bench-empi bench-incremental bench-invocation
 
 ## demo: install, start the embedded warehouse, generate a county, run the DAG for each night
 demo: $(STAMP)
@@ -66,6 +66,10 @@ bench-empi: $(STAMP)
 ## bench-incremental: an incremental night next to a full rebuild (docs/ehr.md)
 bench-incremental: $(STAMP)
 	$(BIN)/python benchmarks/bench_incremental.py
+
+## bench-invocation: what a dbt invocation costs besides its model, A/B (docs/benchmarks.md)
+bench-invocation: $(STAMP)
+	$(BIN)/python benchmarks/bench_dbt_invocation.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests dags benchmarks

@@ -87,9 +87,9 @@ def parse_cache_path(url: str, args: list[str]) -> Path:
 QUALITY = "path:models/quality"
 # A task's dbt writes no manifest.json (twice: after parsing and after running: 2 MB each),
 # semantic manifest or run_results.json: the graph comes from the install-time manifest and
-# nothing reads a task's artifacts. 2.35 -> 1.43 s per invocation (median of 5, one model
-# of a small county), ~0.9 s of each of a night's ~35 dbt tasks. The partial parse file is
-# still written, and Cosmos keeps it for the next task.
+# nothing reads a task's artifacts. 2.22 -> 1.32 s an invocation of one small model
+# (benchmarks/bench_dbt_invocation.py), ~0.9 s of each of a night's ~32 dbt tasks. The
+# partial parse file is still written, and Cosmos hands it to the next task.
 NO_ARTIFACTS = ["--no-write-json"]
 PREPARE = "resource_type:seed path:models/staging"
 

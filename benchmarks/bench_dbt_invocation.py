@@ -1,0 +1,109 @@
+"""What a dbt invocation costs besides its model: the DAG's tasks and run_dbt, A/B.
+
+    python benchmarks/bench_dbt_invocation.py [--pairs 8]
+
+On a small built county (its own database on the embedded warehouse) it times, alternating
+A and B so that both meet the same machine:
+  1. one model built in process with dbtRunner, as a Cosmos task does (a fresh target
+     folder holding the cached partial parse): dbt writing its JSON artifacts (A) or not,
+     `--no-write-json` (B, countyhealth.dbt_group.NO_ARTIFACTS);
+  2. `run_dbt` building the same model in a fresh work folder with no parse to start
+     from (A: a whole parse) or with the parse the last run on the database left (B).
+Prints the median of each. A benchmark, not a test: figures for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+from bench_ingest import fresh_database  # benchmarks/ is the script's folder
+
+from countyhealth.config import load_config, settings
+from countyhealth.dbt_group import NO_ARTIFACTS, PARTIAL_PARSE, parse_cache_path, run_dbt
+from countyhealth.ingest.loader import ingest_night
+from countyhealth.synth import generate
+from countyhealth.warehouse import client_env, database_url
+
+MODEL = "int_family_doctor_contracts__latest"
+START = dt.date(2026, 3, 1)
+
+
+def built_county(url: str, work: Path) -> None:
+    county = generate(work / "county", population=3000, days=2, start=START, seed=5,
+                      townships=2, villages_per_township=2)
+    for night in (START, START + dt.timedelta(days=1)):
+        with psycopg.connect(url) as conn:
+            ingest_night(conn, load_config(county.config_path), county.landing, night)
+            conn.commit()
+        done = run_dbt(["build"], url, work / f"build-{night}")
+        if done.returncode != 0:
+            sys.exit("dbt build failed:\n" + done.stdout[-3000:])
+
+
+def in_process(parse: Path, flags: list[str]) -> float:
+    """One `dbt build` of MODEL through dbtRunner, as a Cosmos task runs it."""
+    from dbt.cli.main import dbtRunner
+
+    project = str(settings().dbt_project_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "target").mkdir()
+        shutil.copyfile(parse, Path(tmp) / "target" / PARTIAL_PARSE)
+        started = time.perf_counter()
+        result = dbtRunner().invoke(
+            ["build", "--select", MODEL, "--project-dir", project, "--profiles-dir", project,
+             "--target-path", f"{tmp}/target", "--log-path", f"{tmp}/logs", "--quiet", *flags])
+        seconds = time.perf_counter() - started
+    if not result.success:
+        sys.exit(f"dbt build of {MODEL} failed: {result.exception}")
+    return seconds
+
+
+def through_run_dbt(url: str, work: Path, keep_parse: bool) -> float:
+    cached = parse_cache_path(url, ["build"])
+    if not keep_parse:
+        cached.unlink(missing_ok=True)
+    started = time.perf_counter()
+    done = run_dbt(["build", "--select", MODEL], url, work)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit("dbt build failed:\n" + done.stdout[-3000:])
+    return seconds
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pairs", type=int, default=8)
+    args = ap.parse_args()
+    url = fresh_database(database_url(), "chw_bench_invocation")
+    work = Path(tempfile.mkdtemp(prefix="chw-bench-invocation-"))
+    try:
+        built_county(url, work)
+        os.environ.update(client_env(url))
+        parse = parse_cache_path(url, ["build"])
+        in_process(parse, [])  # dbt imported and warm before the first timing
+        timings: dict[str, list[float]] = {k: [] for k in
+                                            ("writes JSON", "--no-write-json",
+                                             "whole parse", "parse handed on")}
+        for n in range(args.pairs):
+            timings["writes JSON"].append(in_process(parse, []))
+            timings["--no-write-json"].append(in_process(parse, NO_ARTIFACTS))
+            timings["whole parse"].append(through_run_dbt(url, work / f"a{n}", False))
+            timings["parse handed on"].append(through_run_dbt(url, work / f"b{n}", True))
+        for what, seconds in timings.items():
+            print(f"{what:18s} median {statistics.median(seconds):.2f} s "
+                  f"(min {min(seconds):.2f}, max {max(seconds):.2f}, n={len(seconds)})")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
