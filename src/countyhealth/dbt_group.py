@@ -54,17 +54,20 @@ def run_dbt(args: list[str], url: str, work: Path, timeout: int = 1800
     project = settings().dbt_project_dir
     cached = parse_cache_path(url, args)
     target = work / "target"
+    handed = None
     if cached.exists() and not (target / PARTIAL_PARSE).exists():
         target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(cached, target / PARTIAL_PARSE)
+        handed = (target / PARTIAL_PARSE).stat().st_mtime_ns
     done = subprocess.run(
         [dbt_executable(), *args, "--project-dir", str(project), "--profiles-dir",
          str(project), "--target-path", str(target), "--log-path", str(work / "logs")],
         env={**os.environ, **client_env(url)}, capture_output=True, text=True, timeout=timeout)
-    if (target / PARTIAL_PARSE).exists():
+    left = target / PARTIAL_PARSE
+    if left.exists() and left.stat().st_mtime_ns != handed:  # dbt parsed: keep its parse
         cached.parent.mkdir(parents=True, exist_ok=True)
         spare = cached.with_name(f"{cached.name}.{os.getpid()}")
-        shutil.copyfile(target / PARTIAL_PARSE, spare)
+        shutil.copyfile(left, spare)
         spare.replace(cached)  # whole or not at all, should two runs finish together
     return done
 
