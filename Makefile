@@ -17,9 +17,11 @@ export SCARF_ANALYTICS=false
 demo: $(STAMP)
 	$(BIN)/chw demo
 
-## test: install, then run the whole test suite (unit, integration, end to end)
+## test: install, then run the whole test suite (unit, integration, end to end) in two
+## worker processes (the machine's two cores), each test file in one worker: a file's
+## module fixtures (a county, its published nights) are built once
 test: $(STAMP) machine
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 ## machine: Debian's packages the tests use: headless Chromium (opens the HTML report) and
 ## redis-server (the Celery broker of the province-scale test). Best effort: without root or

@@ -6,6 +6,7 @@ values are written into docker-compose.yml for the server.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -75,17 +76,27 @@ def ensure_airflow_db(env: dict[str, str]) -> None:
 
 
 def ensure_dbt_manifest(env: dict[str, str], force: bool = False) -> Path:
-    """Build dbt's manifest.json (`dbt parse`) when missing or older than the project files."""
+    """Build dbt's manifest.json (`dbt parse`) when missing or older than the project files.
+
+    Several processes may start nights from one checkout at once (a server's init job and a
+    manual run; the test suite's workers): a lock file makes one of them parse while the
+    others wait and then find the manifest fresh, so none reads a half-written manifest.
+    """
     from countyhealth.dbt_group import dbt_executable, manifest_path
 
     project = settings().dbt_project_dir
     manifest = manifest_path(project)
-    if manifest.exists() and not force:
-        newest = max(p.stat().st_mtime for p in project.rglob("*")
-                     if p.is_file() and "target" not in p.parts and "logs" not in p.parts)
-        if manifest.stat().st_mtime >= newest:
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with open(manifest.parent / ".manifest.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if manifest.exists() and not force and manifest.stat().st_mtime >= _newest_source(project):
             return manifest
-    subprocess.run([dbt_executable(), "parse", "--project-dir", str(project), "--profiles-dir",
-                    str(project), "--quiet"], env=env, check=True, capture_output=True,
-                   text=True)
+        subprocess.run([dbt_executable(), "parse", "--project-dir", str(project),
+                        "--profiles-dir", str(project), "--quiet"], env=env, check=True,
+                       capture_output=True, text=True)
     return manifest
+
+
+def _newest_source(project: Path) -> float:
+    return max(p.stat().st_mtime for p in project.rglob("*")
+               if p.is_file() and "target" not in p.parts and "logs" not in p.parts)
