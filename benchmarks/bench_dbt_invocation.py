@@ -8,7 +8,13 @@ A and B so that both meet the same machine:
      folder holding the cached partial parse): dbt writing its JSON artifacts (A) or not,
      `--no-write-json` (B, countyhealth.dbt_group.NO_ARTIFACTS);
   2. `run_dbt` building the same model in a fresh work folder with no parse to start
-     from (A: a whole parse) or with the parse the last run on the database left (B).
+     from (A: a whole parse) or with the parse the last run on the database left (B);
+  3. the same model through Cosmos's own runner (`cosmos.dbt.runner.run_command`, which
+     collects garbage after dbt), from a stack as deep as a task's, in this process with
+     Airflow, Cosmos and GX loaded: as dbt_common and Cosmos do it (A) or after the DAG's
+     dbt tasks' `pre_execute` hook (B, countyhealth.dbt_in_process.before_dbt_task). A
+     task process of `airflow dags test` holds more (the DAG, the execution API), so a
+     night saves more than this: docs/benchmarks.md, part 13.
 Prints the median of each. A benchmark, not a test: figures for docs/benchmarks.md.
 """
 
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import shutil
 import statistics
@@ -28,7 +35,14 @@ import psycopg
 from bench_ingest import fresh_database  # benchmarks/ is the script's folder
 
 from countyhealth.config import load_config, settings
-from countyhealth.dbt_group import NO_ARTIFACTS, PARTIAL_PARSE, parse_cache_path, run_dbt
+from countyhealth.dbt_group import (
+    NO_ARTIFACTS,
+    PARTIAL_PARSE,
+    dbt_executable,
+    parse_cache_path,
+    run_dbt,
+)
+from countyhealth.dbt_in_process import before_dbt_task
 from countyhealth.ingest.loader import ingest_night
 from countyhealth.synth import generate
 from countyhealth.warehouse import client_env, database_url
@@ -67,6 +81,39 @@ def in_process(parse: Path, flags: list[str]) -> float:
     return seconds
 
 
+TASK_STACK_DEPTH = 40  # frames above a Cosmos task's dbt call in a task process
+
+
+def through_cosmos(parse: Path, hooked: bool, original_source: object) -> float:
+    """One build of MODEL through Cosmos's runner, with or without the DAG's hook."""
+    from cosmos.dbt.runner import run_command
+    from dbt_common.behavior_flags import BehaviorFlagRendered
+
+    if hooked:
+        before_dbt_task(None)
+    else:
+        BehaviorFlagRendered._default_source = original_source
+        gc.unfreeze()
+    project = str(settings().dbt_project_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "target").mkdir()
+        shutil.copyfile(parse, Path(tmp) / "target" / PARTIAL_PARSE)
+        command = [dbt_executable(), "build", "--select", MODEL, "--project-dir", project,
+                   "--profiles-dir", project, "--target-path", f"{tmp}/target", "--log-path",
+                   f"{tmp}/logs", "--quiet", *NO_ARTIFACTS]
+        started = time.perf_counter()
+        result = _nested(TASK_STACK_DEPTH, lambda: run_command(command, dict(os.environ),
+                                                               project))
+        seconds = time.perf_counter() - started
+    if not result.success:
+        sys.exit(f"dbt build of {MODEL} through Cosmos failed: {result.exception}")
+    return seconds
+
+
+def _nested(depth: int, call):
+    return _nested(depth - 1, call) if depth else call()
+
+
 def through_run_dbt(url: str, work: Path, keep_parse: bool) -> float:
     cached = parse_cache_path(url, ["build"])
     if not keep_parse:
@@ -90,14 +137,22 @@ def main() -> None:
         os.environ.update(client_env(url))
         parse = parse_cache_path(url, ["build"])
         in_process(parse, [])  # dbt imported and warm before the first timing
+        import airflow.sdk  # noqa: F401  the modules a task process holds
+        import great_expectations  # noqa: F401
+        from dbt_common.behavior_flags import BehaviorFlagRendered
+
+        original_source = BehaviorFlagRendered.__dict__["_default_source"]
         timings: dict[str, list[float]] = {k: [] for k in
                                             ("writes JSON", "--no-write-json",
-                                             "whole parse", "parse handed on")}
+                                             "whole parse", "parse handed on",
+                                             "cosmos as it is", "cosmos, hooked")}
         for n in range(args.pairs):
             timings["writes JSON"].append(in_process(parse, []))
             timings["--no-write-json"].append(in_process(parse, NO_ARTIFACTS))
             timings["whole parse"].append(through_run_dbt(url, work / f"a{n}", False))
             timings["parse handed on"].append(through_run_dbt(url, work / f"b{n}", True))
+            timings["cosmos as it is"].append(through_cosmos(parse, False, original_source))
+            timings["cosmos, hooked"].append(through_cosmos(parse, True, original_source))
         for what, seconds in timings.items():
             print(f"{what:18s} median {statistics.median(seconds):.2f} s "
                   f"(min {min(seconds):.2f}, max {max(seconds):.2f}, n={len(seconds)})")

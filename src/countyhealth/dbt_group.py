@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 from countyhealth.config import settings
+from countyhealth.dbt_in_process import before_dbt_task
 
 PROFILE = "countyhealth"
 TARGET = "warehouse"
@@ -141,7 +142,8 @@ def dbt_build_group(group_id: str = "dbt_build"):
             should_detach_multiple_parents_tests=True,
             exclude=[QUALITY, *PREPARE.split()],
         ),
-        operator_args={"install_deps": False, "env": _env(), "dbt_cmd_flags": NO_ARTIFACTS},
+        operator_args={"install_deps": False, "env": _env(), "dbt_cmd_flags": NO_ARTIFACTS,
+                       "pre_execute": before_dbt_task},
     )
 
 
@@ -174,4 +176,5 @@ def _dbt_build_task(task_id: str, select: str):
         emit_datasets=False,
         env=_env(),
         dbt_cmd_flags=NO_ARTIFACTS,
+        pre_execute=before_dbt_task,
     )
