@@ -80,7 +80,8 @@ def ensure_dbt_manifest(env: dict[str, str], force: bool = False) -> Path:
 
     Several processes may start nights from one checkout at once (a server's init job and a
     manual run; the test suite's workers): a lock file makes one of them parse while the
-    others wait and then find the manifest fresh, so none reads a half-written manifest.
+    others wait and then find the manifest fresh, instead of two parses writing the same
+    files at once and a night starting from the manifest one of them left half-written.
     """
     from countyhealth.dbt_group import dbt_executable, manifest_path
 
