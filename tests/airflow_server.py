@@ -86,6 +86,9 @@ class AirflowServer:
                 "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/0",
                 "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + meta,
                 "AIRFLOW__CELERY__WORKER_CONCURRENCY": "1",
+                # as docker-compose.yml: dbt and the DAG's modules imported once per worker
+                "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS":
+                    "countyhealth.celery_config.CELERY_CONFIG",
             })
 
     @property
