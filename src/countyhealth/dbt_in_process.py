@@ -19,8 +19,11 @@ cProfile of a night named two costs that grow with the process, not with the dat
   walks every object the process holds: Airflow's, dbt's and GX's modules included.
   `gc.freeze()` before the run moves what the process holds then out of the collector's
   sight, so the collection walks only what this task's dbt made. Objects frozen are never
-  collected: what is frozen is what lived before the task (modules, the DAG, caches); a
-  task's own garbage is made after the freeze and collected as before.
+  collected: what is frozen is what lived before the task (modules, the DAG, caches, and
+  any garbage of earlier tasks not yet collected, freed when the process ends: a night's
+  `airflow dags test` process, a task's own process on a server); a task's own garbage is
+  made after the freeze and collected as before. A night's peak memory did not grow
+  (docs/benchmarks.md, part 13).
 
 `dbt` run as a command (countyhealth.dbt_group.run_dbt) is a short stack in a process of
 its own and is left as it is.
