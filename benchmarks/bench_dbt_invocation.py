@@ -63,18 +63,24 @@ def built_county(url: str, work: Path) -> None:
             sys.exit("dbt build failed:\n" + done.stdout[-3000:])
 
 
+def _model_build(tmp: str, parse: Path, flags: list[str]) -> list[str]:
+    """dbt's arguments to build MODEL in a fresh target folder under `tmp` that holds the
+    cached partial parse, as a Cosmos task's clone of the project does."""
+    project = str(settings().dbt_project_dir)
+    (Path(tmp) / "target").mkdir()
+    shutil.copyfile(parse, Path(tmp) / "target" / PARTIAL_PARSE)
+    return ["build", "--select", MODEL, "--project-dir", project, "--profiles-dir", project,
+            "--target-path", f"{tmp}/target", "--log-path", f"{tmp}/logs", "--quiet", *flags]
+
+
 def in_process(parse: Path, flags: list[str]) -> float:
     """One `dbt build` of MODEL through dbtRunner, as a Cosmos task runs it."""
     from dbt.cli.main import dbtRunner
 
-    project = str(settings().dbt_project_dir)
     with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "target").mkdir()
-        shutil.copyfile(parse, Path(tmp) / "target" / PARTIAL_PARSE)
+        args = _model_build(tmp, parse, flags)
         started = time.perf_counter()
-        result = dbtRunner().invoke(
-            ["build", "--select", MODEL, "--project-dir", project, "--profiles-dir", project,
-             "--target-path", f"{tmp}/target", "--log-path", f"{tmp}/logs", "--quiet", *flags])
+        result = dbtRunner().invoke(args)
         seconds = time.perf_counter() - started
     if not result.success:
         sys.exit(f"dbt build of {MODEL} failed: {result.exception}")
@@ -94,13 +100,9 @@ def through_cosmos(parse: Path, hooked: bool, original_source: object) -> float:
     else:
         BehaviorFlagRendered._default_source = original_source
         gc.unfreeze()
-    project = str(settings().dbt_project_dir)
     with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "target").mkdir()
-        shutil.copyfile(parse, Path(tmp) / "target" / PARTIAL_PARSE)
-        command = [dbt_executable(), "build", "--select", MODEL, "--project-dir", project,
-                   "--profiles-dir", project, "--target-path", f"{tmp}/target", "--log-path",
-                   f"{tmp}/logs", "--quiet", *NO_ARTIFACTS]
+        command = [dbt_executable(), *_model_build(tmp, parse, NO_ARTIFACTS)]
+        project = str(settings().dbt_project_dir)
         started = time.perf_counter()
         result = _nested(TASK_STACK_DEPTH, lambda: run_command(command, dict(os.environ),
                                                                project))

@@ -36,29 +36,25 @@ import sys
 
 
 def flag_source_by_frames() -> str:
-    """The module of the nearest caller outside dbt_common.behavior_flags (and this module):
-    what `BehaviorFlagRendered._default_source` finds with `inspect.stack()`."""
+    """The module of the nearest caller outside dbt_common.behavior_flags: what
+    `BehaviorFlagRendered._default_source` finds with `inspect.stack()`, and what this
+    function replaces it with."""
     from dbt_common import behavior_flags
 
-    skipped = {behavior_flags.__name__, __name__}
     frame = sys._getframe(1)
     while frame is not None:
         name = frame.f_globals.get("__name__")
-        if name and name not in skipped:
+        if name and name != behavior_flags.__name__:
             return name
         frame = frame.f_back
     return "Unknown"
-
-
-def _default_source() -> str:
-    return flag_source_by_frames()
 
 
 def install_flag_source_by_frames() -> None:
     """Replace dbt_common's default flag source with the frame walk (idempotent)."""
     from dbt_common import behavior_flags
 
-    behavior_flags.BehaviorFlagRendered._default_source = staticmethod(_default_source)
+    behavior_flags.BehaviorFlagRendered._default_source = staticmethod(flag_source_by_frames)
 
 
 def before_dbt_task(context: object) -> None:

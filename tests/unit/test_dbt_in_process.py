@@ -27,13 +27,13 @@ def test_the_frame_walk_names_the_source_dbt_common_names(monkeypatch):
     monkeypatch.setattr(BehaviorFlagRendered, "_default_source",
                         BehaviorFlagRendered.__dict__["_default_source"])
     assert BehaviorFlagRendered.__dict__["_default_source"].__func__ is not (
-        dbt_in_process._default_source)
+        dbt_in_process.flag_source_by_frames)
     by_stack = _sources()
 
     dbt_in_process.install_flag_source_by_frames()
     dbt_in_process.install_flag_source_by_frames()  # twice: still the frame walk, not a wrapper
 
     installed = BehaviorFlagRendered.__dict__["_default_source"].__func__
-    assert installed is dbt_in_process._default_source
+    assert installed is dbt_in_process.flag_source_by_frames
     assert _sources() == by_stack
     assert len(by_stack) >= 3 and set(by_stack.values()) == {"dbt.adapters.base.impl"}
