@@ -91,8 +91,8 @@ def county_health_nightly():
         return pipeline.report(_night())
 
     dbt_build = dbt_build_group()
-    (wait_for_deliveries() >> ingest() >> validate_raw() >> dbt_prepare_task() >> dbt_build
-     >> dbt_quality_task() >> validate_marts() >> publish() >> report())
+    (wait_for_deliveries() >> ingest() >> validate_raw() >> dbt_prepare_task(dbt_build)
+     >> dbt_build >> dbt_quality_task(dbt_build) >> validate_marts() >> publish() >> report())
 
 
 county_health_nightly()

@@ -66,6 +66,11 @@ def test_every_task_ran_including_cosmos_dbt_tasks(two_nights):
     assert any(t.startswith("dbt_build.relationships_") and t.endswith("_test")
                for t in dbt_tasks)
     assert all(tasks[t] == "success" for t in dbt_tasks)
+    # every dbt task of the second night starts from the parse the task before it left,
+    # dbt_prepare (the first) from the first night's (dbt_group.parse_cache_dir)
+    log = two_nights[-1].log_path.read_text(encoding="utf-8", errors="replace")
+    assert "Unable to do partial parsing" not in log, [
+        line for line in log.splitlines() if "Unable to do partial parsing" in line]
 
 
 def test_published_marts_match_counts_from_the_files(county, two_nights):

@@ -1,5 +1,6 @@
 """The nightly DAG as the scheduler parses it: every task that runs dbt in its own process
-(Cosmos) runs countyhealth.dbt_in_process.before_dbt_task first."""
+(Cosmos) runs countyhealth.dbt_in_process.before_dbt_task first and hands dbt's parse on
+through one folder (countyhealth.dbt_group.parse_cache_dir)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from countyhealth.dbt_in_process import before_dbt_task
 from countyhealth.runtime import ensure_dbt_manifest
 
 
-def test_every_dbt_task_of_the_dag_runs_the_hook_first(chw_home: Path):
+def test_every_dbt_task_of_the_dag_runs_the_hook_first_and_shares_one_parse(chw_home: Path):
     ensure_dbt_manifest(dict(os.environ))  # what `chw run` and the server's init job do
     path = settings().project_dir / "dags" / "county_health_nightly.py"
     spec = importlib.util.spec_from_file_location("county_health_nightly_under_test", path)
@@ -26,3 +27,8 @@ def test_every_dbt_task_of_the_dag_runs_the_hook_first(chw_home: Path):
     assert {"dbt_prepare", "dbt_quality"} <= {t.task_id for t in dbt_tasks}
     assert all(t._pre_execute_hook is before_dbt_task for t in dbt_tasks), [
         t.task_id for t in dbt_tasks if t._pre_execute_hook is not before_dbt_task]
+    # the tasks made alone (dbt_prepare, dbt_quality) too: without the group's folder
+    # their dbt parsed the whole project every night
+    assert len({t.cache_dir for t in dbt_tasks}) == 1, {t.task_id: t.cache_dir
+                                                         for t in dbt_tasks}
+    assert dbt_tasks[0].cache_dir is not None
