@@ -46,9 +46,9 @@ where ranked.version_rank = 1
     `drop_cancelled_of`: the model keeps no cancelled record (it selects `where not
     is_cancelled`) of the staging model so named, whose records `keys` identify: an
     incremental run first deletes every record its new batches touched, then inserts what
-    is current of them. -#}
+    is current of them. `more_indexes`: the model's own (columns lists). -#}
 {% macro latest_version_config(by_patient=false, by_encounter=false, by_id_number=false,
-                               drop_cancelled_of=none, keys=[]) -%}
+                               drop_cancelled_of=none, keys=[], more_indexes=[]) -%}
 {%- set indexes = [{'columns': ['record_key'], 'unique': true}, {'columns': ['batch_id']}] -%}
 {%- if by_patient -%}
 {%- do indexes.append({'columns': ['facility_code', 'local_patient_id']}) -%}
@@ -59,6 +59,9 @@ where ranked.version_rank = 1
 {%- if by_id_number -%}
 {%- do indexes.append({'columns': ['id_number_18']}) -%}
 {%- endif -%}
+{%- for columns in more_indexes -%}
+{%- do indexes.append({'columns': columns}) -%}
+{%- endfor -%}
 {%- set pre_hooks = [] -%}
 {%- if drop_cancelled_of -%}
 {%- do pre_hooks.append("{{ delete_touched_versions('" ~ drop_cancelled_of ~ "', "
@@ -66,7 +69,7 @@ where ranked.version_rank = 1
 {%- endif -%}
 {{ config(materialized='incremental', unique_key='record_key',
           incremental_strategy='delete+insert', on_schema_change='fail', indexes=indexes,
-          pre_hook=pre_hooks) }}
+          pre_hook=pre_hooks, post_hook="{{ add_missing_indexes() }}") }}
 {%- endmacro %}
 
 

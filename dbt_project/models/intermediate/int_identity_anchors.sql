@@ -8,36 +8,54 @@
 --    on one registration and card + record number on another).
 -- Keys shared by two different ID numbers prove nothing and are left for review
 -- (int_identity_review); the scored fallback (int_identity_candidates) comes after.
-with identities as (  -- only the columns the rules read (the CTE is kept on disk)
+-- Incremental: a night places again only the changed registrations and the identities
+-- without an ID number sharing a key with any version of them (macros/identity_incremental.sql);
+-- birth_date and sex_code are the blocks int_identity_candidates compares within.
+-- (the refs the incremental branches and hooks use: macros/identity_incremental.sql)
+-- depends_on: {{ ref('stg_facility__patients') }}
+{{ config(materialized='incremental', unique_key=['facility_code', 'local_patient_id'],
+          incremental_strategy='delete+insert', on_schema_change='fail',
+          indexes=[{'columns': ['facility_code', 'local_patient_id'], 'unique': true},
+                   {'columns': ['batch_id']}, {'columns': ['birth_date']}],
+          pre_hook="{{ delete_gone_identities() }}") }}
+with registrations as not materialized (  -- only the columns the rules read; not
+                                         -- materialized: each use reads by its own index
     select
         facility_code,
         local_patient_id,
         case when id_number_18 is not null
              then coalesce(id_type, '01') || '|' || id_number_18 end        as id_anchor,
         health_card_no,
-        health_record_no
+        health_record_no,
+        birth_date,
+        sex_code
     from {{ ref('int_patients__latest') }}
 ),
 
-keys as (  -- every identity's card and record number, with its ID-number anchor if any
-    select facility_code, local_patient_id, 'card' as key_kind, health_card_no as key_value,
-           id_anchor
-    from identities where health_card_no is not null
-    union all
-    select facility_code, local_patient_id, 'record', health_record_no, id_anchor
-    from identities where health_record_no is not null
+identities as (  -- the identities this run places: all, or those affected since the watermark
+    select * from registrations
+    {{- identities_in(identities_to_anchor(ehr_watermark()), 'registrations') | indent(4) }}
 ),
 
 unanchored_keys as (  -- the keys of identities without a valid ID number: the only ones
                       -- the key rules place (a million residents: a few percent)
-    select facility_code, local_patient_id, key_kind, key_value
-    from keys where id_anchor is null
+    select facility_code, local_patient_id, 'card' as key_kind, health_card_no as key_value
+    from identities where id_anchor is null and health_card_no is not null
+    union all
+    select facility_code, local_patient_id, 'record', health_record_no
+    from identities where id_anchor is null and health_record_no is not null
 ),
 
 shared_keys as (  -- every identity's keys that an unanchored identity has too: all the
-                  -- key rules look at (the rest of the keys, millions, only once)
-    select * from keys
-    where (key_kind, key_value) in (select key_kind, key_value from unanchored_keys)
+                  -- key rules look at (the rest of the keys, millions, never)
+    select facility_code, local_patient_id, 'card' as key_kind, health_card_no as key_value,
+           id_anchor
+    from registrations
+    where health_card_no in (select key_value from unanchored_keys where key_kind = 'card')
+    union all
+    select facility_code, local_patient_id, 'record', health_record_no, id_anchor
+    from registrations
+    where health_record_no in (select key_value from unanchored_keys where key_kind = 'record')
 ),
 
 key_persons as (  -- the ID-number persons each such key leads to
@@ -60,9 +78,17 @@ via_key as (
 sharing_keys as (  -- every key of the identities in shared_keys: the one hop
                    -- among_themselves takes (joined to every key, the planner sorted all
                    -- 3.9 million of them at a year: 13 s -> 10 s, the same anchors)
-    select * from keys
-    where (facility_code, local_patient_id) in (
-        select facility_code, local_patient_id from shared_keys)
+    select facility_code, local_patient_id, 'card' as key_kind, health_card_no as key_value
+    from registrations
+    where health_card_no is not null
+      and (facility_code, local_patient_id) in (
+          select facility_code, local_patient_id from shared_keys)
+    union all
+    select facility_code, local_patient_id, 'record', health_record_no
+    from registrations
+    where health_record_no is not null
+      and (facility_code, local_patient_id) in (
+          select facility_code, local_patient_id from shared_keys)
 ),
 
 among_themselves as (  -- no ID number anywhere near: the smallest key one hop away
@@ -89,7 +115,10 @@ select
         when via_key.persons = 1 then
             case via_key.key_kind when 'card' then 'health_card' else 'health_record' end
     end                                               as anchor_basis,
-    coalesce(via_key.persons > 1, false)              as keys_disagree
+    coalesce(via_key.persons > 1, false)              as keys_disagree,
+    identities.birth_date,
+    identities.sex_code,
+    {{ newest_loaded_batch() }}                       as batch_id
 from identities
 left join via_key using (facility_code, local_patient_id)
 left join among_themselves using (facility_code, local_patient_id)

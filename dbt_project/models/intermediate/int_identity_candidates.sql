@@ -5,15 +5,36 @@
 -- (dbt_project.yml); docs/identity.md explains them. A reviewer's decision on a pair
 -- (pii.identity_decisions) overrides the score: 'same' scores 1.00 and is marked
 -- reviewed_same, 'different' removes the pair.
-with anchored as (
-    select patients.*, anchors.person_anchor
-    from {{ ref('int_patients__latest') }} as patients
-    inner join {{ ref('int_identity_anchors') }} as anchors
+-- Incremental: a night scores again only the identities whose candidates can have
+-- changed (macros/identity_incremental.sql: identities_to_relink); its pre-hook deletes
+-- their rows first (an identity anchored since has none).
+-- (the refs the incremental branches and hooks use: macros/identity_incremental.sql)
+-- depends_on: {{ ref('stg_facility__patients') }}
+-- depends_on: {{ source('pii', 'identity_decisions') }}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
+          indexes=[{'columns': ['facility_code', 'local_patient_id', 'candidate_anchor'],
+                    'unique': true}, {'columns': ['batch_id']}],
+          pre_hook="{{ delete_identities_to_relink() }}") }}
+with unanchored as (  -- the identities without a deterministic anchor this run scores
+    select patients.*
+    from {{ ref('int_identity_anchors') }} as anchors
+    inner join {{ ref('int_patients__latest') }} as patients
         using (facility_code, local_patient_id)
+    where anchors.person_anchor is null
+      and patients.birth_date is not null
+      {%- if is_incremental() %}
+      and (anchors.facility_code, anchors.local_patient_id) in (
+          {{ identities_to_relink(ehr_watermark()) | indent(10) }})
+      {%- endif %}
 ),
 
-unanchored as (
-    select * from anchored where person_anchor is null
+anchored as (  -- the registrations of anchored persons born on those identities' birth days
+    select patients.*, anchors.person_anchor
+    from {{ ref('int_identity_anchors') }} as anchors
+    inner join {{ ref('int_patients__latest') }} as patients
+        using (facility_code, local_patient_id)
+    where anchors.person_anchor is not null
+      and anchors.birth_date in (select birth_date from unanchored)
 ),
 
 pairs as (
@@ -28,8 +49,6 @@ pairs as (
     inner join anchored as a
         on a.birth_date = u.birth_date
        and a.sex_code = u.sex_code
-       and a.person_anchor is not null
-    where u.birth_date is not null
 ),
 
 scored as (
@@ -61,7 +80,8 @@ select
     scored.village_agrees,
     case when decision.decision = 'same' then 1.00
          else scored.score end::numeric(4, 2)                      as score,
-    coalesce(decision.decision = 'same', false)                    as reviewed_same
+    coalesce(decision.decision = 'same', false)                    as reviewed_same,
+    {{ newest_loaded_batch() }}                                        as batch_id
 from scored
 left join {{ source('pii', 'identity_decisions') }} as decision
     on decision.facility_code = scored.facility_code

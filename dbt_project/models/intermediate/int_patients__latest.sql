@@ -1,8 +1,12 @@
 -- The current version of every local patient registration; cancelled registrations removed.
 -- Incremental: a night ranks again only the registrations its batches touched (macro
 -- latest_version); those it cancelled go (latest_version_config's drop_cancelled_of).
+-- The EMPI finds the registrations sharing a card, record or ID number by index
+-- (macros/identity_incremental.sql).
 {{ latest_version_config(by_patient=true, drop_cancelled_of='stg_facility__patients',
-                         keys=['facility_code', 'local_patient_id']) }}
+                         keys=['facility_code', 'local_patient_id'],
+                         more_indexes=[['health_card_no'], ['health_record_no'],
+                                       ['id_number_18']]) }}
 with latest as (
     {{ latest_version(ref('stg_facility__patients'), ['facility_code', 'local_patient_id']) }}
 )

@@ -7,11 +7,35 @@
 -- watermark (macro changed_record_keys_by_id_number): a person is all they take from here.
 -- An ID number no registration carries any more stays, without a person (person_keys 0),
 -- so the records naming it are rewritten without one too.
-{{ config(indexes=[{'columns': ['changed_batch_id']}], post_hook='analyze {{ this }}') }}
+-- Incremental: a night answers again only the ID numbers of the identities
+-- int_person_identity linked again and of every version of a changed registration
+-- (macros/identity_incremental.sql), each found by index.
+-- (the refs the incremental branches and hooks use: macros/identity_incremental.sql)
+-- depends_on: {{ ref('stg_facility__patients') }}
+{{ config(materialized='incremental', unique_key='id_number_18',
+          incremental_strategy='delete+insert', on_schema_change='fail',
+          indexes=[{'columns': ['id_number_18'], 'unique': true},
+                   {'columns': ['changed_batch_id']}, {'columns': ['batch_id']}]) }}
 {#- a table built before changed_batch_id existed is not compared: every ID number counts
     as changed once -#}
 {%- set previous = previous_build('changed_batch_id') %}
-with people as (
+with
+{%- if is_incremental() %}
+{%- set watermark = ehr_watermark() %}
+scope as materialized (  -- the ID numbers this run answers
+    select patients.id_number_18
+    from {{ ref('int_patients__latest') }} as patients
+    where patients.id_number_18 is not null
+      and (patients.facility_code, patients.local_patient_id) in (
+          select facility_code, local_patient_id from {{ ref('int_person_identity') }}
+          where batch_id > {{ watermark }})
+    union
+    select {{ id_number_18('versions.id_number') }}
+    from ({{ registration_versions_changed_since(watermark) | indent(4) }}) as versions
+),
+{%- endif %}
+
+people as (
     select
         patients.id_number_18,
         min(identity.person_key)              as person_key,
@@ -20,6 +44,9 @@ with people as (
     inner join {{ ref('int_person_identity') }} as identity
         using (facility_code, local_patient_id)
     where patients.id_number_18 is not null
+    {%- if is_incremental() %}
+      and patients.id_number_18 in (select id_number_18 from scope)
+    {%- endif %}
     group by patients.id_number_18
 ),
 
@@ -36,14 +63,20 @@ select
     case when previous.id_number_18 is not null
               and previous.person_key is not distinct from people.person_key
          then previous.changed_batch_id
-         else newest.batch_id end                                     as changed_batch_id
+         else newest.batch_id end                                     as changed_batch_id,
+    newest.batch_id
 from people
-full join {{ previous }} as previous
+full join (
+    select * from {{ previous }}
+    {%- if is_incremental() %}
+    where id_number_18 in (select id_number_18 from scope)
+    {%- endif %}
+) as previous
     on previous.id_number_18 = people.id_number_18
 cross join newest
 {%- else %}
 
-select people.*, newest.batch_id as changed_batch_id
+select people.*, newest.batch_id as changed_batch_id, newest.batch_id
 from people
 cross join newest
 {%- endif %}

@@ -8,11 +8,29 @@
 -- linked_batch_id: the ingest batch at which the identity got its current person (carried
 -- over from the table this run replaces while the person stays the same), so the
 -- incremental ehr models re-attach exactly the records of relinked identities; they find
--- the night's relinks by its index (analysed when built: without statistics the planner
--- guesses a third of the table and scans all of it, 300 MB at a year, in every model).
-{{ config(indexes=[{'columns': ['linked_batch_id']}], post_hook='analyze {{ this }}') }}
+-- the night's relinks by its index (the planner reads the index's newest value for a
+-- watermark beyond its statistics; with none at all, as once when each build was a new
+-- table, it guessed a third of the table and scanned all of it, 300 MB at a year).
+-- Incremental: a night links again only the identities whose anchor or candidates can have
+-- changed (macros/identity_incremental.sql: identities_to_relink), reading their previous
+-- links before dbt's delete+insert replaces them; a cancelled identity leaves (pre-hook).
+-- (the refs the incremental branches and hooks use: macros/identity_incremental.sql)
+-- depends_on: {{ ref('stg_facility__patients') }}
+-- depends_on: {{ source('pii', 'identity_decisions') }}
+{{ config(materialized='incremental', unique_key=['facility_code', 'local_patient_id'],
+          incremental_strategy='delete+insert', on_schema_change='fail',
+          indexes=[{'columns': ['facility_code', 'local_patient_id'], 'unique': true},
+                   {'columns': ['linked_batch_id']}, {'columns': ['batch_id']}],
+          pre_hook="{{ delete_gone_identities() }}") }}
 {%- set previous = previous_build() %}
-with best as (
+with
+{%- if is_incremental() %}
+scope as materialized (  -- the identities this run links
+    {{ identities_to_relink(ehr_watermark()) | indent(4) }}
+),
+{%- endif %}
+
+best as (
     select
         facility_code,
         local_patient_id,
@@ -22,7 +40,8 @@ with best as (
                                                                     as linked_anchor,
         count(*) filter (where reviewed_same)                       as reviewed,
         min(candidate_anchor) filter (where reviewed_same)          as reviewed_anchor
-    from {{ ref('int_identity_candidates') }}
+    from {{ ref('int_identity_candidates') }} as candidates
+    {{- identities_in('select facility_code, local_patient_id from scope', 'candidates') | indent(4) }}
     group by facility_code, local_patient_id
 ),
 
@@ -48,6 +67,7 @@ resolved as (
              then best.best_score end                               as match_score
     from {{ ref('int_identity_anchors') }} as anchors
     left join best using (facility_code, local_patient_id)
+    {{- identities_in('select facility_code, local_patient_id from scope', 'anchors') | indent(4) }}
 ),
 
 linked as (
@@ -70,7 +90,8 @@ select
              (select coalesce(max(batch_id), 0) from {{ source('ingest', 'runs') }}))
     {%- else %}
     (select coalesce(max(batch_id), 0) from {{ source('ingest', 'runs') }})
-    {%- endif %}                                                    as linked_batch_id
+    {%- endif %}                                                    as linked_batch_id,
+    {{ newest_loaded_batch() }}                                     as batch_id
 from linked
 {%- if previous is not none %}
 left join {{ previous }} as previous

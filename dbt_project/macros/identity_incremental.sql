@@ -1,0 +1,115 @@
+{#- The EMPI core (int_identity_anchors, int_identity_candidates, int_person_identity,
+    int_person_by_id_number) is incremental. Rebuilt whole, each night read and wrote every
+    registration of the county (3.4 million at a year of a million residents; 50 s of a
+    night), though a night changes about 1% of them. A night now places again only the
+    identities whose answer can have changed since the table's watermark (max batch_id:
+    every row carries the batch that wrote it):
+      - anchors: the registrations with a new version (a correction, a cancellation, a new
+        one), and the identities without a valid ID number that share a health card or
+        record number with any version of those (the key rules look one hop along keys);
+      - candidates and person links: the identities anchors placed again, the identities
+        without an anchor in the birth-date blocks of those or of any version of a changed
+        registration (the scored fallback compares within a block), and every identity a
+        reviewer has decided on (a decision needs no new batch);
+      - persons by ID number: the ID numbers of the identities linked again and of every
+        version of a changed registration.
+    Old versions come from staging, where raw keeps every version: a key or birth date an
+    identity no longer has still finds those it used to touch. An identity whose
+    registration is cancelled leaves each table (delete_gone_identities). A full refresh
+    computes every row by the same SQL; tests/integration/test_incremental.py proves the
+    nights end where it does. -#}
+
+
+{#- The identities with a registration version after `watermark` (any change flag). -#}
+{% macro registrations_changed_since(watermark) -%}
+select facility_code, local_patient_id
+from {{ ref('stg_facility__patients') }}
+where batch_id > {{ watermark }}
+{%- endmacro %}
+
+
+{#- Every version, old and new, of those identities' registrations (raw's index by record). -#}
+{% macro registration_versions_changed_since(watermark) -%}
+select *
+from {{ ref('stg_facility__patients') }}
+where (facility_code, local_patient_id) in (
+    {{ registrations_changed_since(watermark) | indent(4) }})
+{%- endmacro %}
+
+
+{#- The identities to place again in the candidates and the person links (see the top).
+    The blocks are compared by birth date alone, a superset of birth date and sex. -#}
+{% macro identities_to_relink(watermark) -%}
+select facility_code, local_patient_id
+from {{ ref('int_identity_anchors') }}
+where batch_id > {{ watermark }}
+union
+select unanchored.facility_code, unanchored.local_patient_id
+from {{ ref('int_identity_anchors') }} as unanchored
+where unanchored.person_anchor is null
+  and unanchored.birth_date in (
+    select birth_date from {{ ref('int_identity_anchors') }} where batch_id > {{ watermark }}
+    union
+    select birth_date from ({{ registration_versions_changed_since(watermark) | indent(4) }})
+        as versions)
+union
+select facility_code, local_patient_id from {{ source('pii', 'identity_decisions') }}
+{%- endmacro %}
+
+
+{#- The restriction an EMPI model's select adds in an incremental run: only the identities
+    in `scope` (a select of facility_code, local_patient_id); nothing otherwise. -#}
+{% macro identities_in(scope, alias) -%}
+{%- if is_incremental() %}
+where ({{ alias }}.facility_code, {{ alias }}.local_patient_id) in (
+    {{ scope | indent(4) }})
+{%- endif %}
+{%- endmacro %}
+
+
+{#- Pre-hook: delete the identities whose registration is gone (cancelled) since the
+    watermark; the delete+insert of the run rewrites the others it places. -#}
+{% macro delete_gone_identities() -%}
+{%- if is_incremental() -%}
+delete from {{ this }}
+where (facility_code, local_patient_id) in (
+    {{ registrations_changed_since(ehr_watermark()) | indent(4) }})
+  and not exists (select 1 from {{ ref('int_patients__latest') }} as current
+                  where current.facility_code = {{ this }}.facility_code
+                    and current.local_patient_id = {{ this }}.local_patient_id)
+{%- else -%}
+select 1
+{%- endif -%}
+{%- endmacro %}
+
+
+{#- Pre-hook of int_identity_candidates (several rows per identity, none for an anchored
+    one): delete every row of the identities the run places again; it inserts what they
+    have now. -#}
+{% macro delete_identities_to_relink() -%}
+{%- if is_incremental() -%}
+delete from {{ this }}
+where (facility_code, local_patient_id) in (
+    {{ identities_to_relink(ehr_watermark()) | indent(4) }})
+{%- else -%}
+select 1
+{%- endif -%}
+{%- endmacro %}
+
+
+{#- The identities int_identity_anchors places again: the changed registrations, and the
+    identities without a valid ID number that share a card or record number with any
+    version of them (one branch per key: each by its index). -#}
+{% macro identities_to_anchor(watermark) -%}
+{{ registrations_changed_since(watermark) }}
+union
+select facility_code, local_patient_id from {{ ref('int_patients__latest') }}
+where id_number_18 is null and health_card_no in (
+    select health_card_no from ({{ registration_versions_changed_since(watermark) | indent(4) }})
+        as versions)
+union
+select facility_code, local_patient_id from {{ ref('int_patients__latest') }}
+where id_number_18 is null and health_record_no in (
+    select health_record_no from ({{ registration_versions_changed_since(watermark) | indent(4) }})
+        as versions)
+{%- endmacro %}
