@@ -73,7 +73,7 @@ where ({{ alias }}.facility_code, {{ alias }}.local_patient_id) in (
 {%- if is_incremental() -%}
 delete from {{ this }}
 where (facility_code, local_patient_id) in (
-    {{ registrations_changed_since(ehr_watermark()) | indent(4) }})
+    {{ registrations_changed_since(empi_watermark()) | indent(4) }})
   and not exists (select 1 from {{ ref('int_patients__latest') }} as current
                   where current.facility_code = {{ this }}.facility_code
                     and current.local_patient_id = {{ this }}.local_patient_id)
@@ -90,7 +90,7 @@ select 1
 {%- if is_incremental() -%}
 delete from {{ this }}
 where (facility_code, local_patient_id) in (
-    {{ identities_to_relink(ehr_watermark()) | indent(4) }})
+    {{ identities_to_relink(empi_watermark()) | indent(4) }})
 {%- else -%}
 select 1
 {%- endif -%}
@@ -112,4 +112,32 @@ select facility_code, local_patient_id from {{ ref('int_patients__latest') }}
 where id_number_18 is null and health_record_no in (
     select health_record_no from ({{ registration_versions_changed_since(watermark) | indent(4) }})
         as versions)
+{%- endmacro %}
+
+
+{#- The configuration the four EMPI models share. `unique_key`: dbt's delete+insert on it
+    (the model reads what it replaces first); none: append after `pre_hook` deleted what
+    the run writes. The key is a unique index; `indexes`: the model's others.
+    An upgrade from the tables they were (rebuilt whole each night) needs nothing done:
+    the new columns are added (append_new_columns), and with no batch_id yet the watermark
+    is 0, so that first night places every identity again, reading the links it replaces
+    (linked_batch_id and changed_batch_id carry over, so the ehr tables re-attach nothing
+    they need not); the missing indexes are created after it (add_missing_indexes). -#}
+{% macro empi_config(key, indexes=[], unique_key=none, pre_hook=none) -%}
+{%- set all_indexes = [{'columns': key, 'unique': true}, {'columns': ['batch_id']}] + indexes -%}
+{{ config(materialized='incremental',
+          incremental_strategy='delete+insert' if unique_key else 'append',
+          unique_key=unique_key, on_schema_change='append_new_columns', indexes=all_indexes,
+          pre_hook=[pre_hook] if pre_hook else [], post_hook="{{ add_missing_indexes() }}") }}
+{%- endmacro %}
+
+
+{#- The watermark of an EMPI model: the newest batch_id it holds; 0 for a table built before
+    it had one (the upgrade night above: every identity placed again). -#}
+{% macro empi_watermark() -%}
+{%- if previous_build('batch_id') is not none -%}
+{{ ehr_watermark() }}
+{%- else -%}
+0
+{%- endif -%}
 {%- endmacro %}

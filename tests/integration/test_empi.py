@@ -144,3 +144,68 @@ def test_each_rule_on_hand_made_registrations(server_url, tmp_path: Path):
     assert listed["n1"] == got["w1"][0] and after["n1"] == (got["w1"][0], "reviewed")
     assert after["t1"][0] != got["w1"][0]
     assert not {local for local, _ in review} & {"t1", "n1"}  # answered: off the list
+
+
+def _load_batch(url: str, rows: list[tuple], batch: int) -> None:
+    """Registrations as ingest batch `batch` would load them (the batch and a file of it
+    registered: the EMPI's watermark is the newest batch that loaded a file)."""
+    night = START + dt.timedelta(days=batch - 1)
+    at = len(TABLES["patients"].columns)
+    with psycopg.connect(url) as conn:
+        ensure_schema(conn)
+        conn.execute("insert into ingest.runs (batch_id, export_date) values (%s, %s)",
+                     (batch, night))
+        conn.execute(
+            "insert into ingest.files (sha256, facility_code, export_date, file_name, kind, "
+            "format, rows_manifest, rows_read, rows_loaded, rows_rejected, batch_id) "
+            "values (%s, 'H1', %s, 'patients.csv', 'patients', 'csv', %s, %s, %s, 0, %s)",
+            (f"batch{batch}", night, len(rows), len(rows), len(rows), batch))
+        columns = ", ".join((*TABLES["patients"].columns, *LINEAGE_COLUMNS))
+        with conn.cursor().copy(f"copy raw.patients ({columns}) from stdin") as copy:
+            for row in rows:
+                copy.write_row((*row[:at], batch, batch, row[at + 2], night, row[at + 4]))
+        conn.commit()
+
+
+def test_a_corrected_registration_reaches_who_its_old_version_matched(
+        server_url, tmp_path: Path):
+    """The EMPI is incremental (macros/identity_incremental.sql): a night places again the
+    identities a changed registration can move. Here a correction takes an anchored
+    registration out of the birth-date block where a clinic's registration matched it by
+    demographics, and gives it a new health card where another one joined it by the old
+    card. Only the old version reaches those two: both must be placed again, as a build of
+    everything would place them, and an unrelated identity must be left as it was."""
+    url = create_database(server_url, "t_empi_incremental")
+    born, village, phone = dt.date(1950, 5, 6), "370322101001", "13900000001"
+    wang = make_id_number("370322", born, 11)
+    zhang = make_id_number("370322", dt.date(1970, 1, 1), 7)
+    _load_batch(url, [
+        _registration("H1", "a1", id_number=wang, name="王芳", sex="2", birth_date=born,
+                      phone=phone, address_code=village, health_card_no="HC0001"),
+        _registration("V1", "b1", name="王芳", sex="2", birth_date=born, phone=phone,
+                      address_code=village),
+        _registration("V2", "k1", name="王某", sex="2", health_card_no="HC0001"),
+        _registration("V3", "z1", id_number=zhang, name="张三", sex="1",
+                      birth_date="1970-01-01"),
+    ], batch=1)
+    got, _ = _links_after_build(url, tmp_path / "first")
+    assert got["b1"] == (got["a1"][0], "demographics")
+    assert got["k1"] == (got["a1"][0], "health_card")
+
+    _load_batch(url, [  # a correction (flag 2): another birth date, another card
+        _registration("H1", "a1", id_number=wang, name="王芳", sex="2",
+                      birth_date="1951-01-01", phone=phone, address_code=village,
+                      health_card_no="HC0002", updated_at="2026-03-02 08:00:00",
+                      change_flag="2"),
+    ], batch=2)
+    after, _ = _links_after_build(url, tmp_path / "second")
+    assert after["a1"] == got["a1"] and after["z1"] == got["z1"]
+    assert after["b1"][1] == "local_id"  # its only candidate left its block
+    assert after["k1"][1] == "shared_key"  # its card leads to no one else now
+    with psycopg.connect(url) as conn:
+        placed = dict(conn.execute(
+            "select local_patient_id, batch_id from chw_intermediate.int_identity_anchors"))
+        candidates = conn.execute(
+            "select count(*) from chw_intermediate.int_identity_candidates").fetchone()[0]
+    assert placed == {"a1": 2, "b1": 1, "k1": 2, "z1": 1}, placed  # by anchors' rules
+    assert candidates == 0

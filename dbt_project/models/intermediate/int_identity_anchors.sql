@@ -13,11 +13,9 @@
 -- birth_date and sex_code are the blocks int_identity_candidates compares within.
 -- (the refs the incremental branches and hooks use: macros/identity_incremental.sql)
 -- depends_on: {{ ref('stg_facility__patients') }}
-{{ config(materialized='incremental', unique_key=['facility_code', 'local_patient_id'],
-          incremental_strategy='delete+insert', on_schema_change='fail',
-          indexes=[{'columns': ['facility_code', 'local_patient_id'], 'unique': true},
-                   {'columns': ['batch_id']}, {'columns': ['birth_date']}],
-          pre_hook="{{ delete_gone_identities() }}") }}
+{{ empi_config(key=['facility_code', 'local_patient_id'], indexes=[{'columns': ['birth_date']}],
+               unique_key=['facility_code', 'local_patient_id'],
+               pre_hook="{{ delete_gone_identities() }}") }}
 with registrations as not materialized (  -- only the columns the rules read; not
                                          -- materialized: each use reads by its own index
     select
@@ -34,7 +32,7 @@ with registrations as not materialized (  -- only the columns the rules read; no
 
 identities as (  -- the identities this run places: all, or those affected since the watermark
     select * from registrations
-    {{- identities_in(identities_to_anchor(ehr_watermark()), 'registrations') | indent(4) }}
+    {{- identities_in(identities_to_anchor(empi_watermark()), 'registrations') | indent(4) }}
 ),
 
 unanchored_keys as (  -- the keys of identities without a valid ID number: the only ones

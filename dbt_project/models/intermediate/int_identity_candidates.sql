@@ -11,10 +11,8 @@
 -- (the refs the incremental branches and hooks use: macros/identity_incremental.sql)
 -- depends_on: {{ ref('stg_facility__patients') }}
 -- depends_on: {{ source('pii', 'identity_decisions') }}
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
-          indexes=[{'columns': ['facility_code', 'local_patient_id', 'candidate_anchor'],
-                    'unique': true}, {'columns': ['batch_id']}],
-          pre_hook="{{ delete_identities_to_relink() }}") }}
+{{ empi_config(key=['facility_code', 'local_patient_id', 'candidate_anchor'],
+               pre_hook="{{ delete_identities_to_relink() }}") }}
 with unanchored as (  -- the identities without a deterministic anchor this run scores
     select patients.*
     from {{ ref('int_identity_anchors') }} as anchors
@@ -24,7 +22,7 @@ with unanchored as (  -- the identities without a deterministic anchor this run 
       and patients.birth_date is not null
       {%- if is_incremental() %}
       and (anchors.facility_code, anchors.local_patient_id) in (
-          {{ identities_to_relink(ehr_watermark()) | indent(10) }})
+          {{ identities_to_relink(empi_watermark()) | indent(10) }})
       {%- endif %}
 ),
 

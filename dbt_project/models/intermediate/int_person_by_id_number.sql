@@ -12,16 +12,14 @@
 -- (macros/identity_incremental.sql), each found by index.
 -- (the refs the incremental branches and hooks use: macros/identity_incremental.sql)
 -- depends_on: {{ ref('stg_facility__patients') }}
-{{ config(materialized='incremental', unique_key='id_number_18',
-          incremental_strategy='delete+insert', on_schema_change='fail',
-          indexes=[{'columns': ['id_number_18'], 'unique': true},
-                   {'columns': ['changed_batch_id']}, {'columns': ['batch_id']}]) }}
+{{ empi_config(key=['id_number_18'], indexes=[{'columns': ['changed_batch_id']}],
+               unique_key='id_number_18') }}
 {#- a table built before changed_batch_id existed is not compared: every ID number counts
     as changed once -#}
 {%- set previous = previous_build('changed_batch_id') %}
 with
 {%- if is_incremental() %}
-{%- set watermark = ehr_watermark() %}
+{%- set watermark = empi_watermark() %}
 scope as materialized (  -- the ID numbers this run answers
     select patients.id_number_18
     from {{ ref('int_patients__latest') }} as patients

@@ -17,16 +17,15 @@
 -- (the refs the incremental branches and hooks use: macros/identity_incremental.sql)
 -- depends_on: {{ ref('stg_facility__patients') }}
 -- depends_on: {{ source('pii', 'identity_decisions') }}
-{{ config(materialized='incremental', unique_key=['facility_code', 'local_patient_id'],
-          incremental_strategy='delete+insert', on_schema_change='fail',
-          indexes=[{'columns': ['facility_code', 'local_patient_id'], 'unique': true},
-                   {'columns': ['linked_batch_id']}, {'columns': ['batch_id']}],
-          pre_hook="{{ delete_gone_identities() }}") }}
+{{ empi_config(key=['facility_code', 'local_patient_id'],
+               indexes=[{'columns': ['linked_batch_id']}],
+               unique_key=['facility_code', 'local_patient_id'],
+               pre_hook="{{ delete_gone_identities() }}") }}
 {%- set previous = previous_build() %}
 with
 {%- if is_incremental() %}
 scope as materialized (  -- the identities this run links
-    {{ identities_to_relink(ehr_watermark()) | indent(4) }}
+    {{ identities_to_relink(empi_watermark()) | indent(4) }}
 ),
 {%- endif %}
 
