@@ -76,8 +76,8 @@ select 1
 
 
 {#- The filter an incremental run adds: the record (`alias`, a row of the int_*__latest
-    model `relation`) has a newer version, or its person's registration or EMPI link changed,
-    or (`encounter_bound`) its encounter changed. Written as the set of changed record keys,
+    model `relation`) has a newer version, or its person's EMPI link changed or went (its
+    registration cancelled), or (`encounter_bound`) its encounter changed. Written as the set of changed record keys,
     each part found by index (the model's batch_id; its (facility_code, local_patient_id)
     and (facility_code, encounter_source_id) indexes, latest_version_config), so a night
     reads what changed, not every record of every year (an `or` of the four conditions
@@ -102,7 +102,8 @@ select 1
 {% macro changed_record_keys(relation, encounter_bound=false) -%}
 {#- each way a record can change: (the table, the column it shares with the record beside
     facility_code, that table's batch column) -#}
-{%- set ways = [(ref('int_person_identity'), 'local_patient_id', 'linked_batch_id'),
+{%- set identity = ref('int_person_identity') -%}
+{%- set ways = [(identity, 'local_patient_id', 'linked_batch_id'),
                 (ref('stg_facility__patients'), 'local_patient_id', 'batch_id')] -%}
 {%- if encounter_bound -%}
 {%- do ways.append((ref('int_encounters__latest'), 'encounter_source_id', 'batch_id')) -%}
@@ -119,6 +120,15 @@ inner join {{ relation }} as changed
     on changed.facility_code = cause.facility_code
    and changed.{{ column }} = cause.{{ column }}
 where cause.{{ batch }} > {{ watermark }}
+{%- if column == 'local_patient_id' and batch == 'batch_id' %}
+  {#- a registration changed: its records change only if it was cancelled (the EMPI's
+      link gone; a new person comes with a new linked_batch_id, the way above). Every
+      new version counted, a year's night rewrote every visit of the year of each patient
+      seen again (ehr.encounter 0.8 s at a month, 6.2 s at a year, 200,000 residents) #}
+  and not exists (select 1 from {{ identity }} as linked
+                  where linked.facility_code = cause.facility_code
+                    and linked.local_patient_id = cause.local_patient_id)
+{%- endif %}
 {%- endfor %}
 {%- endif -%}
 {%- endmacro %}
