@@ -60,7 +60,7 @@ select facility_code, local_patient_id from {{ source('pii', 'identity_decisions
 {#- The restriction an EMPI model's select adds in an incremental run: only the identities
     in `scope` (a select of facility_code, local_patient_id); nothing otherwise. -#}
 {% macro identities_in(scope, alias) -%}
-{%- if is_incremental() %}
+{%- if empi_incremental() %}
 where ({{ alias }}.facility_code, {{ alias }}.local_patient_id) in (
     {{ scope | indent(4) }})
 {%- endif %}
@@ -68,13 +68,15 @@ where ({{ alias }}.facility_code, {{ alias }}.local_patient_id) in (
 
 
 {#- Pre-hook: delete the identities whose registration is gone (cancelled) since the
-    watermark; the delete+insert of the run rewrites the others it places. -#}
+    watermark (on the upgrade night, all of them); the delete+insert of the run rewrites
+    the others it places. -#}
 {% macro delete_gone_identities() -%}
 {%- if is_incremental() -%}
 delete from {{ this }}
-where (facility_code, local_patient_id) in (
-    {{ registrations_changed_since(empi_watermark()) | indent(4) }})
-  and not exists (select 1 from {{ ref('int_patients__latest') }} as current
+where
+  {%- if empi_incremental() %} (facility_code, local_patient_id) in (
+    {{ registrations_changed_since(ehr_watermark()) | indent(4) }}) and
+  {%- endif %} not exists (select 1 from {{ ref('int_patients__latest') }} as current
                   where current.facility_code = {{ this }}.facility_code
                     and current.local_patient_id = {{ this }}.local_patient_id)
 {%- else -%}
@@ -84,13 +86,15 @@ select 1
 
 
 {#- Pre-hook of int_identity_candidates (several rows per identity, none for an anchored
-    one): delete every row of the identities the run places again; it inserts what they
-    have now. -#}
+    one): delete every row of the identities the run places again (on the upgrade night,
+    every row); it inserts what they have now. -#}
 {% macro delete_identities_to_relink() -%}
 {%- if is_incremental() -%}
 delete from {{ this }}
+{%- if empi_incremental() %}
 where (facility_code, local_patient_id) in (
-    {{ identities_to_relink(empi_watermark()) | indent(4) }})
+    {{ identities_to_relink(ehr_watermark()) | indent(4) }})
+{%- endif %}
 {%- else -%}
 select 1
 {%- endif -%}
@@ -119,8 +123,8 @@ where id_number_18 is null and health_record_no in (
     (the model reads what it replaces first); none: append after `pre_hook` deleted what
     the run writes. The key is a unique index; `indexes`: the model's others.
     An upgrade from the tables they were (rebuilt whole each night) needs nothing done:
-    the new columns are added (append_new_columns), and with no batch_id yet the watermark
-    is 0, so that first night places every identity again, reading the links it replaces
+    the new columns are added (append_new_columns), and with no batch_id yet that first
+    night places every identity again (empi_incremental), reading the links it replaces
     (linked_batch_id and changed_batch_id carry over, so the ehr tables re-attach nothing
     they need not); the missing indexes are created after it (add_missing_indexes). -#}
 {% macro empi_config(key, indexes=[], unique_key=none, pre_hook=none) -%}
@@ -132,12 +136,11 @@ where id_number_18 is null and health_record_no in (
 {%- endmacro %}
 
 
-{#- The watermark of an EMPI model: the newest batch_id it holds; 0 for a table built before
-    it had one (the upgrade night above: every identity placed again). -#}
-{% macro empi_watermark() -%}
-{%- if previous_build('batch_id') is not none -%}
-{{ ehr_watermark() }}
-{%- else -%}
-0
-{%- endif -%}
+{#- Whether an EMPI model's run places only what changed since its watermark (an
+    incremental run on a table with batch_id). Not on the upgrade night, which meets a
+    table from before (no batch_id): it places every identity, by the full build's SQL
+    (scoped by a watermark of 0, the year's 3.4 million identities went through index
+    lookups meant for a night's thousands: more than 8 minutes at 200,000 residents). -#}
+{% macro empi_incremental() -%}
+{%- do return(is_incremental() and previous_build('batch_id') is not none) -%}
 {%- endmacro %}

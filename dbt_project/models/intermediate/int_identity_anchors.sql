@@ -32,7 +32,10 @@ with registrations as not materialized (  -- only the columns the rules read; no
 
 identities as (  -- the identities this run places: all, or those affected since the watermark
     select * from registrations
-    {{- identities_in(identities_to_anchor(empi_watermark()), 'registrations') | indent(4) }}
+    {%- if empi_incremental() %}
+    where (registrations.facility_code, registrations.local_patient_id) in (
+        {{ identities_to_anchor(ehr_watermark()) | indent(8) }})
+    {%- endif %}
 ),
 
 unanchored_keys as (  -- the keys of identities without a valid ID number: the only ones

@@ -20,9 +20,9 @@ with unanchored as (  -- the identities without a deterministic anchor this run 
         using (facility_code, local_patient_id)
     where anchors.person_anchor is null
       and patients.birth_date is not null
-      {%- if is_incremental() %}
+      {%- if empi_incremental() %}
       and (anchors.facility_code, anchors.local_patient_id) in (
-          {{ identities_to_relink(empi_watermark()) | indent(10) }})
+          {{ identities_to_relink(ehr_watermark()) | indent(10) }})
       {%- endif %}
 ),
 

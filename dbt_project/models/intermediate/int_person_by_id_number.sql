@@ -18,8 +18,8 @@
     as changed once -#}
 {%- set previous = previous_build('changed_batch_id') %}
 with
-{%- if is_incremental() %}
-{%- set watermark = empi_watermark() %}
+{%- if empi_incremental() %}
+{%- set watermark = ehr_watermark() %}
 scope as materialized (  -- the ID numbers this run answers
     select patients.id_number_18
     from {{ ref('int_patients__latest') }} as patients
@@ -42,7 +42,7 @@ people as (
     inner join {{ ref('int_person_identity') }} as identity
         using (facility_code, local_patient_id)
     where patients.id_number_18 is not null
-    {%- if is_incremental() %}
+    {%- if empi_incremental() %}
       and patients.id_number_18 in (select id_number_18 from scope)
     {%- endif %}
     group by patients.id_number_18
@@ -66,7 +66,7 @@ select
 from people
 full join (
     select * from {{ previous }}
-    {%- if is_incremental() %}
+    {%- if empi_incremental() %}
     where id_number_18 in (select id_number_18 from scope)
     {%- endif %}
 ) as previous

@@ -23,9 +23,9 @@
                pre_hook="{{ delete_gone_identities() }}") }}
 {%- set previous = previous_build() %}
 with
-{%- if is_incremental() %}
+{%- if empi_incremental() %}
 scope as materialized (  -- the identities this run links
-    {{ identities_to_relink(empi_watermark()) | indent(4) }}
+    {{ identities_to_relink(ehr_watermark()) | indent(4) }}
 ),
 {%- endif %}
 
