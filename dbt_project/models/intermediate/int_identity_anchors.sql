@@ -76,30 +76,20 @@ via_key as (
     group by own.facility_code, own.local_patient_id
 ),
 
-sharing_keys as (  -- every key of the identities in shared_keys: the one hop
-                   -- among_themselves takes (joined to every key, the planner sorted all
-                   -- 3.9 million of them at a year: 13 s -> 10 s, the same anchors)
-    select facility_code, local_patient_id, 'card' as key_kind, health_card_no as key_value
-    from registrations
-    where health_card_no is not null
-      and (facility_code, local_patient_id) in (
-          select facility_code, local_patient_id from shared_keys)
-    union all
-    select facility_code, local_patient_id, 'record', health_record_no
-    from registrations
-    where health_record_no is not null
-      and (facility_code, local_patient_id) in (
-          select facility_code, local_patient_id from shared_keys)
-),
-
-among_themselves as (  -- no ID number anywhere near: the smallest key one hop away
+among_themselves as (  -- no ID number anywhere near: the smallest key one hop away, of
+                       -- the identities sharing one (each found by its own row's index:
+                       -- joined as a set of keys, a misjudged plan compared every pair,
+                       -- minutes for the year's few thousand)
     select own.facility_code, own.local_patient_id,
-           min(their.key_kind || '|' || their.key_value) as anchor
+           min(least(case when their.health_card_no is not null
+                          then 'card|' || their.health_card_no end,
+                     case when their.health_record_no is not null
+                          then 'record|' || their.health_record_no end)) as anchor
     from unanchored_keys as own
     inner join shared_keys as shared on shared.key_kind = own.key_kind
                                     and shared.key_value = own.key_value
-    inner join sharing_keys as their on their.facility_code = shared.facility_code
-                                    and their.local_patient_id = shared.local_patient_id
+    inner join registrations as their on their.facility_code = shared.facility_code
+                                     and their.local_patient_id = shared.local_patient_id
     group by own.facility_code, own.local_patient_id
 )
 
