@@ -103,8 +103,8 @@ select 1
 {#- each way a record can change: (the table, the column it shares with the record beside
     facility_code, that table's batch column) -#}
 {%- set identity = ref('int_person_identity') -%}
-{%- set ways = [(identity, 'local_patient_id', 'linked_batch_id'),
-                (ref('stg_facility__patients'), 'local_patient_id', 'batch_id')] -%}
+{%- set depends_on = ref('stg_facility__patients') -%}
+{%- set ways = [(identity, 'local_patient_id', 'linked_batch_id')] -%}
 {%- if encounter_bound -%}
 {%- do ways.append((ref('int_encounters__latest'), 'encounter_source_id', 'batch_id')) -%}
 {%- endif -%}
@@ -120,16 +120,20 @@ inner join {{ relation }} as changed
     on changed.facility_code = cause.facility_code
    and changed.{{ column }} = cause.{{ column }}
 where cause.{{ batch }} > {{ watermark }}
-{%- if column == 'local_patient_id' and batch == 'batch_id' %}
-  {#- a registration changed: its records change only if it was cancelled (the EMPI's
-      link gone; a new person comes with a new linked_batch_id, the way above). Every
-      new version counted, a year's night rewrote every visit of the year of each patient
-      seen again (ehr.encounter 0.8 s at a month, 6.2 s at a year, 200,000 residents) #}
-  and not exists (select 1 from {{ identity }} as linked
+{%- endfor %}
+{#- a registration cancelled: its EMPI link went, so no linked_batch_id tells. (Counting
+    every new version instead, a year's night rewrote every visit of the year of each
+    patient seen again: ehr.encounter 0.8 s at a month, 6.2 s at a year, 200,000
+    residents; a new person comes with a new linked_batch_id, the way above.) #}
+union
+select changed.record_key
+from ({{ registrations_changed_since(watermark) | indent(4) }}) as cause
+inner join {{ relation }} as changed
+    on changed.facility_code = cause.facility_code
+   and changed.local_patient_id = cause.local_patient_id
+where not exists (select 1 from {{ identity }} as linked
                   where linked.facility_code = cause.facility_code
                     and linked.local_patient_id = cause.local_patient_id)
-{%- endif %}
-{%- endfor %}
 {%- endif -%}
 {%- endmacro %}
 
