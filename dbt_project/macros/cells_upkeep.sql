@@ -19,7 +19,12 @@
     other columns since, sums every row once.
 
     A row table declares its cells in its config (meta.cells: the dimensions a formula may
-    filter on beside period and place, and the measures summed), in the one place. -#}
+    filter on beside period and place, and the measures summed), in the one place.
+
+    Beside the cells, `<row table>__cells_moved` keeps, for each month, the newest batch
+    whose run changed a cell of it (the run's deletes and writes not cancelling out): the
+    months indicator_summary sums again (macros/summary_incremental.sql). A run that sums
+    every row again (no delta) writes the month '-infinity': every month may have moved. -#}
 
 
 {#- The cells declaration of the model being run: {'dimensions', 'measures'} or none. -#}
@@ -37,6 +42,13 @@
 {% macro cells_table(relation) -%}
 {%- do return(api.Relation.create(database=relation.database, schema=relation.schema,
                                   identifier=relation.identifier ~ '__cells')) -%}
+{%- endmacro %}
+
+
+{#- The table of the months whose cells moved, beside the cells of `relation`. -#}
+{% macro cells_moved_table(relation) -%}
+{%- do return(api.Relation.create(database=relation.database, schema=relation.schema,
+                                  identifier=relation.identifier ~ '__cells_moved')) -%}
 {%- endmacro %}
 
 
@@ -93,6 +105,7 @@ insert into chw_cells_delta
 select 1
 {%- else -%}
 {%- set cells_relation = cells_table(this) -%}
+{%- set moved_relation = cells_moved_table(this) -%}
 {%- set names = cells.dimensions + cells.measures + ['row_count'] -%}
 {%- set columns = names | join(', ') -%}
 do $cells_upkeep$
@@ -108,6 +121,11 @@ begin
         drop table if exists {{ cells_relation }};
         create table {{ cells_relation }} as
         {{ sum_cells(cells, this) | indent(8) }};
+        drop table if exists {{ moved_relation }};
+        create table {{ moved_relation }} (period_month date primary key,
+                                           batch_id bigint not null);
+        insert into {{ moved_relation }}
+        select '-infinity'::date, {{ newest_loaded_batch() }};
     else
         insert into chw_cells_delta
         {{ sum_cells(cells, '(select * from ' ~ this ~ ' where batch_id = '
@@ -127,6 +145,21 @@ begin
         truncate {{ cells_relation }};
         insert into {{ cells_relation }} ({{ columns }})
         select {{ columns }} from chw_cells_merged;
+        if to_regclass('{{ moved_relation }}') is null then  -- cells from before it existed
+            create table {{ moved_relation }} (period_month date primary key,
+                                               batch_id bigint not null);
+            insert into {{ moved_relation }}
+            select '-infinity'::date, {{ newest_loaded_batch() }};
+        end if;
+        insert into {{ moved_relation }} (period_month, batch_id)
+        select distinct date_trunc('month', period_date)::date, {{ newest_loaded_batch() }}
+        from (select {{ cells.dimensions | join(', ') }}
+              from chw_cells_delta
+              group by {{ cells.dimensions | join(', ') }}
+              having sum(row_count) <> 0
+                  {%- for measure in cells.measures %} or sum({{ measure }}) <> 0{% endfor %}
+             ) as moved
+        on conflict (period_month) do update set batch_id = excluded.batch_id;
     end if;
 end
 $cells_upkeep$

@@ -57,7 +57,8 @@ select * from {{ cells_table(ref(rows)) }}
 
 
 {#- How indicator_measure sums the part `model`: from the cells of its row table
-    ({'relation', 'where', 'amount', 'township'}), or none (its own rows). Only when the
+    ({'relation', 'rows': the row table, 'where', 'amount', 'township'}), or none (its own
+    rows). Only when the
     graph is there (execution); parsing sees the part's own ref. -#}
 {% macro indicator_cells_source(model) -%}
 {%- if not execute -%}{%- do return(none) -%}{%- endif -%}
@@ -65,7 +66,7 @@ select * from {{ cells_table(ref(rows)) }}
 {%- if found.rows == model or _chw_model(found.rows ~ '__cells') is none -%}
     {%- do return(none) -%}
 {%- endif -%}
-{%- do return({'relation': ref(found.rows ~ '__cells'),
+{%- do return({'relation': ref(found.rows ~ '__cells'), 'rows': found.rows,
                'where': found.where | join(' and ') if found.where else none,
                'amount': found.amount or 'amount',
                'township': found.township or 'township_code'}) -%}

@@ -13,12 +13,18 @@
     facility, township and facility level), in one pass with grouping sets. An indicator
     that is a plain count has no denominator model. The value, target, last year's value
     and growth are derived from these in indicator_summary, nowhere else. -#}
-{% macro indicator_measure(indicator_id, numerator, denominator=none, grains=['month']) -%}
+{% macro indicator_measure(indicator_id, numerator, denominator=none, grains=['month'],
+                           months=none) -%}
 {#- grains finest first: the rows are summed once, at the finest grain; each coarser grain
-    adds up those sums (a sum of sums is the sum), so a table is read once, not per grain -#}
+    adds up those sums (a sum of sums is the sum), so a table is read once, not per grain.
+    `months` (first days, 'YYYY-MM-DD'): only the periods of those months (a summary's
+    incremental run, macros/summary_incremental.sql); none: every period. -#}
 {%- set parts = [('numerator', numerator)] -%}
 {%- if denominator -%}{%- do parts.append(('denominator', denominator)) -%}{%- endif -%}
 {%- set finest = grains[0] -%}
+{%- set conditions = [] if months is none else
+        ["date_trunc('month', period_date)::date in ('" ~ months | join("', '") ~ "')"
+         if months else 'false'] -%}
 with
 {%- for part, model in parts %}
 {%- set cells = indicator_cells_source(model) %}
@@ -32,14 +38,16 @@ with
         facility_code, {{ cells.township }} as township_code, facility_level,
         sum({{ cells.amount }})::numeric                          as total
     from {{ cells.relation }}  -- {{ model }}, summed from its row table's cells
-    {%- if cells.where %}
-    where {{ cells.where }}
-    {%- endif %}
+    {%- set where = ([cells.where] if cells.where else []) + conditions %}
         {%- else %}
         facility_code, township_code, facility_level,
         sum(amount)::numeric                                      as total
     from {{ ref(model) }}
+    {%- set where = conditions %}
         {%- endif %}
+    {%- if where %}
+    where {{ where | join(' and ') }}
+    {%- endif %}
     group by 1, 2, 3, 4
 ),
 

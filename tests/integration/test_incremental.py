@@ -63,8 +63,11 @@ COMPARED_SCHEMAS = ("chw_intermediate", "pii", "ehr", "quality")
 # night wrote a person-month or person row are history a full refresh cannot know: not
 # compared; nor is the EMPI's link history (checked against the current links instead)
 HISTORY_COLUMNS = "'linked_batch_id', 'changed_batch_id', 'township_changed_batch_id'"
-STAMPED = (*QUALITY_INCREMENTAL, *(t for _, t in PERSON_TABLES))
-HISTORY_TABLES = (("chw_intermediate", "int_identity_links"),)
+STAMPED = (*QUALITY_INCREMENTAL, *(t for _, t in PERSON_TABLES), "indicator_summary")
+# nor which months a row table's runs moved the cells of (a full build knows none)
+WITH_CELLS = ("indicator_contracted_residents", "indicator_managed_patients", *ROW_TABLES)
+HISTORY_TABLES = (("chw_intermediate", "int_identity_links"),
+                  *(("quality", f"{t}__cells_moved") for t in WITH_CELLS))
 # nor are the people gone in earlier nights (kept so that a recycled candidate two nights
 # behind still deletes their rows; a full refresh has never seen them)
 HISTORY_ROWS = {("chw_intermediate", "int_indicator_people"): "not gone"}
@@ -105,7 +108,7 @@ def _contents(url: str, suffix: str = "") -> dict[str, tuple[int, str]]:
         for schema, table in tables:
             if (schema, table) == ("pii", "pseudonym_secret"):
                 continue  # the key itself (made equal above), not something dbt builds
-            if (schema, table) in HISTORY_TABLES:
+            if (schema.removesuffix(suffix), table) in HISTORY_TABLES:
                 continue
             history = HISTORY_COLUMNS + (", 'batch_id'" if table in STAMPED + EMPI else "")
             where = HISTORY_ROWS.get((schema, table), "true")
@@ -122,7 +125,7 @@ def _row_versions(url: str, suffix: str) -> dict[str, set[tuple[str, str]]]:
     """Each incremental ehr, person and person-month table's rows as (row, xmin): a row a
     run rewrites gets a new xmin, a row it leaves alone keeps its own."""
     tables = [f"ehr{suffix}.{t}" for t in EHR_INCREMENTAL] + \
-        [f"quality{suffix}.{t}" for t in QUALITY_INCREMENTAL] + \
+        [f"quality{suffix}.{t}" for t in (*QUALITY_INCREMENTAL, "indicator_summary")] + \
         [f"{s}{suffix if s == 'ehr' else ''}.{t}" for s, t in PERSON_TABLES]
     with psycopg.connect(url) as conn:
         return {t.split(".")[1]: set(conn.execute(
@@ -144,7 +147,7 @@ def _person_month_oids(url: str) -> set[int]:
         return {oid for (oid,) in conn.execute(
             "select c.oid::bigint from pg_class c join pg_namespace n "
             "on n.oid = c.relnamespace where n.nspname in ('quality', 'quality__candidate') "
-            "and c.relname = any(%s)", (list(QUALITY_INCREMENTAL),))}
+            "and c.relname = any(%s)", ([*QUALITY_INCREMENTAL, "indicator_summary"],))}
 
 
 def _as_before_incremental_empi(url: str) -> None:
@@ -220,13 +223,15 @@ def test_full_refresh_equals_incremental_nights(county, server_url, tmp_path: Pa
                     assert untouched > 0, (night, table)
                 if table in ROW_TABLES:  # the night's new records, and the rest kept
                     assert untouched > 0 and written > 0, (night, table, written, untouched)
-                elif table in STAMPED and table not in PERSON_MONTHS:  # most people kept
+                elif table in STAMPED and table not in (*PERSON_MONTHS, "indicator_summary"):
+                    # most people kept (the summary: every row of a month its cells moved in,
+                    # here both months most nights: tests/integration/test_summary_months.py)
                     assert untouched > written > 0, (night, table, written, untouched)
             assert kept > 0, night
     # the incremental tables were added to, never rebuilt
     assert _oids(nightly) == oids_after_first
     assert len(oids_after_first) == len(INCREMENTAL) + len(ALSO_INCREMENTAL)
-    assert _person_month_oids(nightly) == quality_oids and len(quality_oids) == 10
+    assert _person_month_oids(nightly) == quality_oids and len(quality_oids) == 12
 
     for night in NIGHTS:
         _ingest(full, county, night)

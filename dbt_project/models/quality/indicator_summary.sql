@@ -4,44 +4,36 @@
 -- whether it is met. The sums come from the one formula in macros/indicator_rates.sql; the
 -- value, growth and target check are computed here and nowhere else.
 -- Add an indicator: its numerator (and denominator) models, a row in
--- seeds/indicator_definitions.csv and one entry below.
+-- seeds/indicator_definitions.csv and one entry in summary_indicators().
+-- Incremental by month: a night writes again the months whose cells moved, and every row
+-- of an indicator summed from its own rows (macros/summary_incremental.sql).
 -- Most parts are summed from their row table's cells (macros/indicator_cells.sql):
 -- depends_on: {{ ref('indicator_settlements__cells') }}
 -- depends_on: {{ ref('indicator_visits__cells') }}
 -- depends_on: {{ ref('indicator_managed_patients__cells') }}
 -- depends_on: {{ ref('indicator_contracted_residents__cells') }}
-{%- set daily = ['day', 'month'] %}
-{%- set indicators = [
-    ('in_county_care_rate', true, daily),
-    ('in_county_admission_share', true, daily),
-    ('primary_care_visit_share', true, daily),
-    ('fund_in_county_share', true, daily),
-    ('fund_primary_care_share', true, daily),
-    ('inpatient_cost_per_admission', true, daily),
-    ('tcm_visit_share', true, daily),
-    ('upward_referrals', false, daily),
-    ('downward_referrals', false, daily),
-    ('upward_referral_share', true, daily),
-    ('managed_chronic_admission_rate', true, ['month']),
-    ('hypertension_management_rate', true, ['month']),
-    ('hypertension_standardised_management_rate', true, ['month']),
-    ('hypertension_control_rate', true, ['month']),
-    ('diabetes_management_rate', true, ['month']),
-    ('diabetes_standardised_management_rate', true, ['month']),
-    ('diabetes_control_rate', true, ['month']),
-    ('family_doctor_contract_rate', true, ['month']),
-    ('priority_contract_rate', true, ['month']),
-    ('hospitalisation_rate', true, ['month']),
-    ('readmission_30d', true, ['month']),
-    ('repeat_test_rate', true, ['month']),
-] %}
+-- and the months they moved are read beside their row tables (macros/cells_upkeep.sql):
+-- depends_on: {{ ref('indicator_settlements') }}
+-- depends_on: {{ ref('indicator_visits') }}
+-- depends_on: {{ ref('indicator_managed_patients') }}
+-- depends_on: {{ ref('indicator_contracted_residents') }}
+{{ config(materialized='incremental', incremental_strategy='append',
+          on_schema_change='append_new_columns',
+          indexes=[{'columns': ['indicator_id', 'period_grain', 'period_start', 'breakdown',
+                                'breakdown_value'], 'unique': true},
+                   {'columns': ['batch_id']}],
+          pre_hook="{{ delete_summary_rows_to_rebuild() }}",
+          post_hook="{{ add_missing_indexes() }}") }}
+{%- set plan = summary_rebuild_plan() %}
 
 with measures as (
-    {%- for indicator_id, has_denominator, grains in indicators %}
+    {%- for indicator_id, has_denominator, grains in summary_indicators() %}
+    {%- set months = plan.get(indicator_id) if plan is not none else none %}
     select * from (
         {{ indicator_measure(indicator_id, indicator_id ~ '__numerator',
                              indicator_id ~ '__denominator' if has_denominator else none,
-                             grains) | indent(8) }}
+                             grains, months.read if months is not none else none)
+           | indent(8) }}
     ) as {{ indicator_id }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
@@ -80,7 +72,8 @@ select
         when valued.value is null or definitions.target is null then null
         when definitions.target_direction = 'at_least' then valued.value >= definitions.target
         else valued.value <= definitions.target
-    end                                                               as meets_target
+    end                                                               as meets_target,
+    {{ newest_loaded_batch() }}::bigint                               as batch_id
 from valued
 inner join {{ ref('indicator_definitions') }} as definitions
     using (indicator_id)
@@ -90,3 +83,6 @@ left join valued as last_year
    and last_year.period_start = (valued.period_start - interval '1 year')::date
    and last_year.breakdown = valued.breakdown
    and last_year.breakdown_value = valued.breakdown_value
+{%- if plan is not none %}
+where {{ summary_rows_in_plan(plan, 'valued') }}
+{%- endif %}
