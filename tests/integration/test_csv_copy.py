@@ -9,7 +9,6 @@ and short lines, GB18030) and each file is read both ways on the real PostgreSQL
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from pathlib import Path
 
 import psycopg
@@ -25,6 +24,8 @@ from countyhealth.ingest.loader import ensure_schema
 from countyhealth.ingest.rows import check_row
 from countyhealth.ingest.tables import TABLES
 from countyhealth.synth import generate
+
+from ..scratch import scratch_file
 
 NIGHT = dt.date(2026, 3, 1)
 KIND = "encounters"
@@ -83,10 +84,7 @@ def rows(draw, header: list[str], pad: str) -> list[str]:
 def _write(lines: list[list[str]], header: list[str], encoding: str, eol: str,
            last_eol: bool = True) -> Path:
     text = eol.join(",".join(r) for r in [header, *lines]) + (eol if last_eol else "")
-    fh = tempfile.NamedTemporaryFile(delete=False, suffix=".csv")  # noqa: SIM115
-    fh.write(text.encode(encoding, errors="replace"))
-    fh.close()
-    return Path(fh.name)
+    return scratch_file(text.encode(encoding, errors="replace"), ".csv")
 
 
 def row_path(path: Path, facility: Facility) -> tuple[dict, dict]:

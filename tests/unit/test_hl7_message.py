@@ -4,7 +4,6 @@ whole output, are the same read either way (python-hl7 is the oracle: it stays i
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from pathlib import Path
 
 import hl7
@@ -16,6 +15,8 @@ from countyhealth.ingest.hl7_message import Er7Message
 from countyhealth.ingest.hl7_reader import Hl7Reader
 from countyhealth.synth import hl7 as hl7_writer
 from countyhealth.synth.county import SynthFacility
+
+from ..scratch import scratch_file
 
 FACILITY = Facility(code="F1", name="f", level="county_hospital", format="hl7v2")
 SEGMENTS = ("PID", "PV1", "DG1", "OBX", "OBR", "EVN")
@@ -68,17 +69,10 @@ def _items(path: Path, parse) -> list[tuple]:
             for i in Hl7Reader(parse).read(path, kind="messages", facility=FACILITY)]
 
 
-def _file(data: bytes) -> Path:
-    fh = tempfile.NamedTemporaryFile(delete=False, suffix=".hl7")  # noqa: SIM115
-    fh.write(data)
-    fh.close()
-    return Path(fh.name)
-
-
 @settings(max_examples=150, deadline=None, derandomize=True)
 @given(texts=st.lists(messages(), min_size=1, max_size=4))
 def test_the_reader_reads_the_same_either_way(texts):
-    path = _file("\r".join(texts).encode())
+    path = scratch_file("\r".join(texts).encode(), ".hl7")
     assert _items(path, Er7Message) == _items(path, hl7.parse)
 
 
@@ -100,7 +94,7 @@ def test_a_generated_county_hospital_night_reads_the_same_either_way():
             "end_time": when if n % 3 == 1 else None, "disposition": None,
             "total_cost": 12.5 + n, "updated_at": when, "change_flag": "1"})
     out = hl7_writer.adt_batch(f, when.date(), encounters, patients, [])
-    path = _file(out.data)
+    path = scratch_file(out.data, ".hl7")
     ours = _items(path, Er7Message)
     assert len(ours) >= 400  # a patient and an encounter per message
     assert ours == _items(path, hl7.parse)

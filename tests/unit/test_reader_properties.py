@@ -7,8 +7,6 @@ import csv
 import datetime as dt
 import io
 import json
-import tempfile
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,18 +19,13 @@ from countyhealth.ingest.readers import FileRejected
 from countyhealth.synth import hl7 as hl7_writer
 from countyhealth.synth.county import SynthFacility
 
+from ..scratch import scratch_file
+
 FACILITY = Facility(code="F1", name="f", level="village_clinic", format="csv")
 TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1,
                max_size=40).map(str.strip).filter(bool)
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-
-def _file(data: bytes, suffix: str) -> Path:
-    fh = tempfile.NamedTemporaryFile(delete=False, suffix=suffix)  # noqa: SIM115
-    fh.write(data)
-    fh.close()
-    return Path(fh.name)
 
 
 @SETTINGS
@@ -45,7 +38,7 @@ def test_csv_round_trip(rows, encoding):
                 "updated_at", "change_flag"])
     for rid, pid, dept in rows:
         w.writerow([rid, pid, dept, "outpatient", "2026-03-01 08:00", "2026-03-01 08:00", "1"])
-    path = _file(buf.getvalue().encode(encoding), ".csv")
+    path = scratch_file(buf.getvalue().encode(encoding), ".csv")
     items = list(CsvReader().read(path, kind="encounters", facility=FACILITY))
     assert [(i.values["record_id"], i.values["patient_id"], i.values["department"])
             for i in items] == rows
@@ -54,7 +47,7 @@ def test_csv_round_trip(rows, encoding):
 @SETTINGS
 @given(data=st.binary(max_size=4000))
 def test_csv_never_crashes(data):
-    path = _file(data, ".csv")
+    path = scratch_file(data, ".csv")
     try:
         items = list(CsvReader().read(path, kind="encounters", facility=FACILITY))
     except FileRejected as exc:
@@ -75,7 +68,8 @@ def test_hl7_round_trip_through_escaping(name, department, local):
            "department": department, "start_time": when, "end_time": None,
            "disposition": None, "total_cost": 12.5, "updated_at": when, "change_flag": "1"}
     out = hl7_writer.adt_batch(f, when.date(), [enc], {local: patient}, [])
-    items = list(Hl7Reader().read(_file(out.data, ".hl7"), kind="messages", facility=FACILITY))
+    items = list(Hl7Reader().read(scratch_file(out.data, ".hl7"), kind="messages",
+                                  facility=FACILITY))
     got = {i.table: i.values for i in items}
     assert got["patients"]["name"] == name and got["patients"]["record_id"] == local
     assert got["encounters"]["department"] == department
@@ -85,7 +79,7 @@ def test_hl7_round_trip_through_escaping(name, department, local):
 @SETTINGS
 @given(data=st.binary(max_size=4000))
 def test_hl7_never_crashes(data):
-    items = list(Hl7Reader().read(_file(b"MSH|^~\\&|" + data, ".hl7"), kind="messages",
+    items = list(Hl7Reader().read(scratch_file(b"MSH|^~\\&|" + data, ".hl7"), kind="messages",
                                   facility=FACILITY))
     assert all(i.values is not None or i.reject_code for i in items)
 
@@ -95,7 +89,7 @@ def test_hl7_never_crashes(data):
 def test_fhir_round_trip(name, local):
     res = {"resourceType": "Patient", "id": local, "name": [{"text": name}],
            "gender": "female", "meta": {"lastUpdated": "2026-03-01T08:00:00+08:00"}}
-    path = _file((json.dumps(res, ensure_ascii=False) + "\n").encode(), ".ndjson")
+    path = scratch_file((json.dumps(res, ensure_ascii=False) + "\n").encode(), ".ndjson")
     items = list(FhirReader().read(path, kind="resources", facility=FACILITY))
     assert len(items) == 1 and items[0].values["name"] == name
     assert items[0].values["record_id"] == local
@@ -105,7 +99,7 @@ def test_fhir_round_trip(name, local):
 @SETTINGS
 @given(data=st.binary(max_size=4000), kind=st.sampled_from(["resources", "bundle"]))
 def test_fhir_never_crashes(data, kind):
-    path = _file(data, ".ndjson" if kind == "resources" else ".json")
+    path = scratch_file(data, ".ndjson" if kind == "resources" else ".json")
     try:
         items = list(FhirReader().read(path, kind=kind, facility=FACILITY))
     except FileRejected as exc:
