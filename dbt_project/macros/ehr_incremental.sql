@@ -11,7 +11,13 @@
     and then it scans the whole history instead of reading the new rows by index). -#}
 {% macro ehr_watermark() -%}
 {%- if execute and is_incremental() -%}
-{{ run_query('select coalesce(max(batch_id), 0) from ' ~ this).columns[0].values()[0] }}
+{#- 0 for a table from before it had batch_id (an upgrade: every record is then changed,
+    the run writes them all once; on_schema_change adds the column) -#}
+{%- set stamped = run_query("select count(*) from pg_attribute where attrelid = '" ~ this
+                            ~ "'::regclass and attname = 'batch_id' and not attisdropped")
+                  .columns[0].values()[0] -%}
+{{ run_query('select coalesce(max(batch_id), 0) from ' ~ this).columns[0].values()[0]
+   if stamped else 0 }}
 {%- else -%}
 (select coalesce(max(batch_id), 0) from {{ this }})
 {%- endif -%}

@@ -1,6 +1,6 @@
 {#- The indicator row tables that grow with history (indicator_visits: every visit,
     indicator_settlements: every settlement; 4 million rows each at a year of a million
-    residents) were rebuilt whole each night. They are incremental in the recycled quality
+    residents; indicator_referrals: every referral) were rebuilt whole each night. They are incremental in the recycled quality
     candidate (countyhealth.publish), the way the ehr tables they read are: a night deletes,
     then writes again, the rows of the records changed after the table's newest batch: a
     new version or a cancellation, a person relinked or registered again (the ehr tables'
@@ -13,21 +13,30 @@
     rendered when the model runs, like every pre-hook here). append: the pre-hook has
     deleted those rows; the unique index fails the run loudly should a row be written
     twice. `cells`: the table's cells, {'dimensions', 'measures'} (macros/cells_upkeep.sql),
-    or none. -#}
+    or none. A table from before it was incremental (no batch_id; indicator_referrals
+    before part 15) has no watermark: its first run writes every row again and adds the
+    column, and its cells are summed (add_missing_indexes then gives it its indexes). -#}
 {% macro indicator_rows_config(rewrite, cells=none) -%}
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
+{{ config(materialized='incremental', incremental_strategy='append',
+          on_schema_change='append_new_columns',
           indexes=[{'columns': ['subject_key'], 'unique': true}, {'columns': ['batch_id']}],
           meta={'cells': cells} if cells else {},
           pre_hook="{% if is_incremental() %}{{ cells_delta_begin() }}"
                    ~ "{{ delete_counting_cells('subject_key in (' ~ " ~ rewrite ~ " ~ ')') }}"
                    ~ "{% else %}select 1{% endif %}",
-          post_hook="{{ cells_upkeep() }}") }}
+          post_hook=["{{ cells_upkeep() }}", "{{ add_missing_indexes() }}"]) }}
 {%- endmacro %}
 
 
 {#- The visits to write again: encounters changed since the watermark. -#}
 {% macro visit_rows_to_rewrite() -%}
 {{ changed_record_keys(ref('int_encounters__latest')) }}
+{%- endmacro %}
+
+
+{#- The referrals to write again: changed since the watermark. -#}
+{% macro referral_rows_to_rewrite() -%}
+{{ changed_record_keys(ref('int_referrals__latest')) }}
 {%- endmacro %}
 
 

@@ -45,8 +45,9 @@ INCREMENTAL = {  # incremental model -> the staging relation and key columns it 
 EMPI = ("int_identity_anchors", "int_identity_candidates", "int_person_identity",
         "int_person_by_id_number")
 ALSO_INCREMENTAL = ("int_patients__latest", "int_followup_measurements", *EMPI)
-# the night the EMPI tables are made as they were when rebuilt whole (no batch_id): they
-# must take the new columns and place every identity again once, nothing else to do
+# the night the EMPI tables and indicator_referrals are made as they were when rebuilt
+# whole (no batch_id): they must take the new columns and place every identity (write
+# every referral) again once, nothing else to do
 EMPI_UPGRADE_NIGHT = NIGHTS[2]
 EHR_INCREMENTAL = ("encounter", "condition", "observation", "medication_request", "referral",
                    "chronic_followup", "insurance_settlement", "family_doctor_contract")
@@ -55,7 +56,8 @@ PERSON_MONTHS = ("indicator_contracted_residents", "indicator_managed_patients",
                  "managed_chronic_admission_rate__denominator")
 # the quality row tables that grow with history: an unchanged record's row is kept
 ROW_TABLES = ("indicator_visits", "indicator_settlements")
-QUALITY_INCREMENTAL = (*PERSON_MONTHS, *ROW_TABLES)
+SPARSE_ROW_TABLES = ("indicator_referrals",)  # a night may bring none
+QUALITY_INCREMENTAL = (*PERSON_MONTHS, *ROW_TABLES, *SPARSE_ROW_TABLES)
 # the person tables: an unchanged person's rows are kept (schema: the ehr ones are recycled)
 PERSON_TABLES = (("ehr", "patient"), ("ehr", "patient_registration"), ("pii", "person"))
 COMPARED_SCHEMAS = ("chw_intermediate", "pii", "ehr", "quality")
@@ -65,7 +67,8 @@ COMPARED_SCHEMAS = ("chw_intermediate", "pii", "ehr", "quality")
 HISTORY_COLUMNS = "'linked_batch_id', 'changed_batch_id', 'township_changed_batch_id'"
 STAMPED = (*QUALITY_INCREMENTAL, *(t for _, t in PERSON_TABLES), "indicator_summary")
 # nor which months a row table's runs moved the cells of (a full build knows none)
-WITH_CELLS = ("indicator_contracted_residents", "indicator_managed_patients", *ROW_TABLES)
+WITH_CELLS = ("indicator_contracted_residents", "indicator_managed_patients", *ROW_TABLES,
+              *SPARSE_ROW_TABLES)
 HISTORY_TABLES = (("chw_intermediate", "int_identity_links"),
                   *(("quality", f"{t}__cells_moved") for t in WITH_CELLS))
 # nor are the people gone in earlier nights (kept so that a recycled candidate two nights
@@ -150,21 +153,31 @@ def _person_month_oids(url: str) -> set[int]:
             "and c.relname = any(%s)", ([*QUALITY_INCREMENTAL, "indicator_summary"],))}
 
 
-def _as_before_incremental_empi(url: str) -> None:
+def _as_before_incremental(url: str) -> None:
     """The EMPI tables as the nights before they were incremental left them: no batch_id
-    (its index goes with it), anchors without the blocking columns."""
+    (its index goes with it), anchors without the blocking columns; the candidate's
+    indicator_referrals a plain table (no batch_id, no index, no cells)."""
     with psycopg.connect(url) as conn:
         for model in EMPI:
             conn.execute(f"alter table chw_intermediate.{model} drop column batch_id")
         conn.execute("alter table chw_intermediate.int_identity_anchors "
                      "drop column birth_date, drop column sex_code")
+        conn.execute("alter table quality__candidate.indicator_referrals drop column batch_id "
+                     "cascade")  # and the part views over it (dbt makes them again)
+        for (index,) in conn.execute(
+                "select indexname from pg_indexes where schemaname = 'quality__candidate' "
+                "and tablename = 'indicator_referrals'").fetchall():
+            conn.execute(f'drop index quality__candidate."{index}"')
+        conn.execute("drop table quality__candidate.indicator_referrals__cells, "
+                     "quality__candidate.indicator_referrals__cells_moved")
 
 
-def _batch_indexed(url: str, model: str) -> bool:
+def _batch_indexed(url: str, model: str, schema: str = "chw_intermediate") -> bool:
     with psycopg.connect(url) as conn:
         return conn.execute(
-            "select count(*) from pg_indexes where schemaname = 'chw_intermediate' "
-            "and tablename = %s and indexdef like '%%(batch_id)'", (model,)).fetchone()[0] == 1
+            "select count(*) from pg_indexes where schemaname = %s "
+            "and tablename = %s and indexdef like '%%(batch_id)'",
+            (schema, model)).fetchone()[0] == 1
 
 
 def _rows(url: str, table: str) -> int:
@@ -187,7 +200,7 @@ def test_full_refresh_equals_incremental_nights(county, server_url, tmp_path: Pa
         batch = _ingest(nightly, county, night)
         before = _row_versions(nightly, "__candidate") if i >= 1 else {}
         if night == EMPI_UPGRADE_NIGHT:
-            _as_before_incremental_empi(nightly)
+            _as_before_incremental(nightly)
         models = _dbt(["build"], nightly, tmp_path / f"night{i}")
         with psycopg.connect(nightly) as conn:
             publish(conn, night)  # ehr's retired schema is the next night's candidate
@@ -208,6 +221,11 @@ def test_full_refresh_equals_incremental_nights(county, server_url, tmp_path: Pa
                 assert written == rows and _batch_indexed(nightly, model), (model, written)
             else:
                 assert 0 <= written < rows / 4, (night, model, written)
+        if night == EMPI_UPGRADE_NIGHT:  # every referral written once, the index back
+            # (published: the candidate the run built)
+            written = models["indicator_referrals"]["adapter_response"].get("rows_affected")
+            assert written == _rows(nightly, "quality.indicator_referrals") > 0
+            assert _batch_indexed(nightly, "indicator_referrals", "quality")
         if i >= 1:  # from the second night on, ehr and quality build on the candidates
             # publishing left (a copy of the first publication, then the recycled schema):
             # every row is one the run wrote or one it left exactly as it was (same xmin)
@@ -223,7 +241,8 @@ def test_full_refresh_equals_incremental_nights(county, server_url, tmp_path: Pa
                     assert untouched > 0, (night, table)
                 if table in ROW_TABLES:  # the night's new records, and the rest kept
                     assert untouched > 0 and written > 0, (night, table, written, untouched)
-                elif table in STAMPED and table not in (*PERSON_MONTHS, "indicator_summary"):
+                elif table in STAMPED and table not in (*PERSON_MONTHS, *SPARSE_ROW_TABLES,
+                                                        "indicator_summary"):
                     # most people kept (the summary: every row of a month its cells moved in,
                     # here both months most nights: tests/integration/test_summary_months.py)
                     assert untouched > written > 0, (night, table, written, untouched)
@@ -231,7 +250,7 @@ def test_full_refresh_equals_incremental_nights(county, server_url, tmp_path: Pa
     # the incremental tables were added to, never rebuilt
     assert _oids(nightly) == oids_after_first
     assert len(oids_after_first) == len(INCREMENTAL) + len(ALSO_INCREMENTAL)
-    assert _person_month_oids(nightly) == quality_oids and len(quality_oids) == 12
+    assert _person_month_oids(nightly) == quality_oids and len(quality_oids) == 14
 
     for night in NIGHTS:
         _ingest(full, county, night)

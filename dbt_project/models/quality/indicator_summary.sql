@@ -12,11 +12,13 @@
 -- depends_on: {{ ref('indicator_visits__cells') }}
 -- depends_on: {{ ref('indicator_managed_patients__cells') }}
 -- depends_on: {{ ref('indicator_contracted_residents__cells') }}
+-- depends_on: {{ ref('indicator_referrals__cells') }}
 -- and the months they moved are read beside their row tables (macros/cells_upkeep.sql):
 -- depends_on: {{ ref('indicator_settlements') }}
 -- depends_on: {{ ref('indicator_visits') }}
 -- depends_on: {{ ref('indicator_managed_patients') }}
 -- depends_on: {{ ref('indicator_contracted_residents') }}
+-- depends_on: {{ ref('indicator_referrals') }}
 {{ config(materialized='incremental', incremental_strategy='append',
           on_schema_change='append_new_columns',
           indexes=[{'columns': ['indicator_id', 'period_grain', 'period_start', 'breakdown',
