@@ -77,6 +77,14 @@ def _run_summary(url: str, work: Path) -> None:
     _dbt(["run", "--select", "indicator_summary"], url, work)
 
 
+def _forget_made_up_moves(url: str) -> None:
+    """Take back the moves a test wrote (batches after any loaded: every run after would
+    see them as new)."""
+    with psycopg.connect(url) as conn:
+        for moved in (VISITS_MOVED, SETTLEMENTS_MOVED):
+            conn.execute(f"delete from {moved} where batch_id >= %s", (NEVER_MOVED,))
+
+
 def test_a_run_writes_again_only_the_months_whose_cells_moved(built, tmp_path):
     url, _ = built
     march, april = dt.date(2026, 3, 1), dt.date(2026, 4, 1)
@@ -135,3 +143,24 @@ def test_the_upgrade_night_writes_every_row_and_restores_the_indexes(built, tmp_
         assert missing.fetchone()[0] == 0
     assert any(d.endswith("(batch_id)") for d in indexes), indexes
     assert any("UNIQUE" in d and "breakdown_value" in d for d in indexes), indexes
+
+
+def test_an_edited_target_rewrites_its_indicator_whole(built, tmp_path):
+    """A county edits a target (seeds/indicator_definitions.csv, in chw_reference once
+    seeded): every row of that indicator is written again with it, no cell having moved."""
+    url, _ = built
+    _forget_made_up_moves(url)
+    edited, other = FROM_VISIT_CELLS
+    _run_summary(url, tmp_path / "settled")  # a run that writes what the last one left
+    before = _rows(url)
+    with psycopg.connect(url) as conn:
+        conn.execute("update chw_reference.indicator_definitions set target = 0.42 "
+                     "where indicator_id = %s", (edited,))
+    _run_summary(url, tmp_path / "target")
+    after = _rows(url)
+    assert _rewritten(before, after, (edited,))[1] == 0
+    assert _rewritten(before, after, (other,))[0] == 0
+    with psycopg.connect(url) as conn:
+        targets = conn.execute(f"select distinct target from {SUMMARY} where indicator_id = %s",
+                               (edited,)).fetchall()
+    assert [float(t) for (t,) in targets] == [0.42]
