@@ -121,11 +121,7 @@ begin
         drop table if exists {{ cells_relation }};
         create table {{ cells_relation }} as
         {{ sum_cells(cells, this) | indent(8) }};
-        drop table if exists {{ moved_relation }};
-        create table {{ moved_relation }} (period_month date primary key,
-                                           batch_id bigint not null);
-        insert into {{ moved_relation }}
-        select '-infinity'::date, {{ newest_loaded_batch() }};
+        drop table if exists {{ moved_relation }};  -- made again below, every month moved
     else
         insert into chw_cells_delta
         {{ sum_cells(cells, '(select * from ' ~ this ~ ' where batch_id = '
@@ -145,12 +141,15 @@ begin
         truncate {{ cells_relation }};
         insert into {{ cells_relation }} ({{ columns }})
         select {{ columns }} from chw_cells_merged;
-        if to_regclass('{{ moved_relation }}') is null then  -- cells from before it existed
-            create table {{ moved_relation }} (period_month date primary key,
-                                               batch_id bigint not null);
-            insert into {{ moved_relation }}
-            select '-infinity'::date, {{ newest_loaded_batch() }};
-        end if;
+    end if;
+    -- cells summed from every row, or from before the months were recorded: all moved
+    if to_regclass('{{ moved_relation }}') is null then
+        create table {{ moved_relation }} (period_month date primary key,
+                                           batch_id bigint not null);
+        insert into {{ moved_relation }}
+        select '-infinity'::date, {{ newest_loaded_batch() }};
+    end if;
+    if to_regclass('pg_temp.chw_cells_delta') is not null then
         insert into {{ moved_relation }} (period_month, batch_id)
         select distinct date_trunc('month', period_date)::date, {{ newest_loaded_batch() }}
         from (select {{ cells.dimensions | join(', ') }}
