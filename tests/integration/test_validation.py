@@ -138,3 +138,37 @@ def test_a_nights_new_rows_are_validated_from_a_copy_dropped_after(warehouse, tm
     assert not outcome.success
     assert outcome.observed["unexpected_count"] == 2  # n7 twice; p1's pair is published
     assert left == 0
+
+
+def test_the_summarys_suite_fails_an_empty_summary_and_passes_a_night_run_again(warehouse,
+                                                                                tmp_path):
+    """The summary's suite reads the rows written since the last publication, and a
+    published night run again writes none: its emptiness check reads the table itself. The
+    check as committed (expectations/marts) fails an empty summary by name and passes a
+    published summary that got no new row."""
+    url, _ = warehouse
+    suite = json.loads((EXPECTATIONS / "marts" / "quality.indicator_summary.json").read_text())
+    suite["expectations"] = [e for e in suite["expectations"]
+                             if "is empty" in e["kwargs"].get("unexpected_rows_query", "")]
+    assert len(suite["expectations"]) == 1
+    (tmp_path / "marts").mkdir()
+    (tmp_path / "marts" / "quality.indicator_summary.json").write_text(json.dumps(suite))
+    with psycopg.connect(url, autocommit=True) as conn:
+        published = conn.execute("select max(batch_id) from ingest.runs").fetchone()[0]
+        conn.execute("create schema quality; create table quality.indicator_summary "
+                     "(indicator_id text, value numeric, batch_id bigint)")
+        conn.execute("insert into ingest.publications (export_date, schemas) "
+                     "values (%s, '{quality}')", (NIGHTS[-1],))
+    try:
+        empty = run_layer("marts", url, NIGHTS[-1], tmp_path)
+        with psycopg.connect(url, autocommit=True) as conn:  # published, nothing new since
+            conn.execute("insert into quality.indicator_summary values ('x', 0.5, %s)",
+                         (published,))
+        again = run_layer("marts", url, NIGHTS[-1], tmp_path)
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("delete from ingest.publications; drop schema quality cascade")
+    [failed] = empty
+    assert not failed.success
+    assert [r["problem"] for r in failed.observed["unexpected_rows"]] == ["the summary is empty"]
+    assert [o.success for o in again] == [True]
