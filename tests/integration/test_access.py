@@ -31,7 +31,7 @@ def warehouse(tmp_path_factory, server_url) -> str:
     for night in NIGHTS:  # two published nights: the first ehr is kept, closed, as the
         # next candidate
         ingest(url, county, night)
-        dbt_build(url, work)
+        dbt_build(url, work, data_tests=False)
         with psycopg.connect(url) as conn:
             publish(conn, night)
     return url

@@ -15,12 +15,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from countyhealth.config import load_config
 from countyhealth.dbt_group import run_dbt
-from countyhealth.ingest import ingest_night
 from countyhealth.synth import generate
 
 from ..databases import create_database
+from ..nights import dbt_build, ingest
 
 START = dt.date(2026, 3, 31)
 NIGHTS = [START, START + dt.timedelta(days=1)]
@@ -35,19 +34,16 @@ NEVER_MOVED = 10**9  # a batch after any the county loads
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, server_url):
-    """A warehouse built night by night (the candidate schemas, no publication). Without
-    dbt's data tests: they are test_incremental's and the DAG's to run, and they are most of
-    a small county's build."""
+    """A warehouse built night by night (the candidate schemas, no publication), without
+    dbt's data tests (tests/nights.py: dbt_build)."""
     county = generate(tmp_path_factory.mktemp("summary") / "c", population=2500,
                       days=len(NIGHTS), start=START, seed=31, townships=2,
                       villages_per_township=2)
     url = create_database(server_url)
     work = tmp_path_factory.mktemp("summary-dbt")
     for i, night in enumerate(NIGHTS):
-        with psycopg.connect(url) as conn:
-            ingest_night(conn, load_config(county.config_path), county.landing, night)
-            conn.commit()
-        _dbt(["build", "--exclude-resource-type", "test"], url, work / f"night{i}")
+        ingest(url, county, night)
+        dbt_build(url, work / f"night{i}", data_tests=False)
     return url, work
 
 
