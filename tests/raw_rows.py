@@ -29,3 +29,10 @@ def load_rows(conn: psycopg.Connection, table: str, rows: list[dict], night: dt.
             full = {**dict.fromkeys(TABLES[table].columns), **row}
             copy.write_row((*(full[c] for c in TABLES[table].columns), batch, batch,
                             facility, night, position))
+
+
+def outpatient_visit(record_id: str, flag: str, updated: str) -> dict:
+    """raw.encounters' row of an outpatient visit of patient p1 on 2026-03-01 (`flag`: the
+    change flag, 1 new, 2 corrected, 3 cancelled)."""
+    return {"record_id": record_id, "patient_id": "p1", "encounter_class": "outpatient",
+            "start_time": "2026-03-01 08:00:00", "updated_at": updated, "change_flag": flag}
