@@ -39,18 +39,31 @@ def machine_memory_mb() -> int:
     return total // 2**20
 
 
+def shared_memory_mb() -> int | None:
+    """Size of /dev/shm, where PostgreSQL puts a parallel query's shared hash tables (a
+    container's default is 64 MB); None where there is none."""
+    try:
+        st = os.statvfs("/dev/shm")
+    except OSError:
+        return None
+    return st.f_blocks * st.f_frsize // 2**20
+
+
 def _clamp(value: int, low: int, high: int) -> int:
     return max(low, min(value, high))
 
 
-def memory_settings(memory_mb: int) -> dict[str, str]:
+def memory_settings(memory_mb: int, shm_mb: int | None = None) -> dict[str, str]:
     """A quarter of memory as shared buffers (at most 8 GB), the planner told that most of
     the rest caches files, and per-operation memory that stays safe with dbt's two threads
-    each running a parallel query: on 24 GB, 6 GB / 18 GB / 64 MB / 768 MB."""
+    each running a parallel query: on 24 GB, 6 GB / 18 GB / 64 MB / 768 MB. A small
+    /dev/shm (`shm_mb`, a container's 64 MB) keeps `work_mem` at PostgreSQL's 4 MB: a
+    parallel hash join sized by it would not fit there and the query would fail."""
+    work_mem = memory_mb // 384 if shm_mb is None else min(memory_mb // 384, shm_mb // 16)
     return {
         "shared_buffers": f"{_clamp(memory_mb // 4, 128, 8192)}MB",
         "effective_cache_size": f"{_clamp(memory_mb * 3 // 4, 256, 65536)}MB",
-        "work_mem": f"{_clamp(memory_mb // 384, 4, 64)}MB",
+        "work_mem": f"{_clamp(work_mem, 4, 64)}MB",
         "maintenance_work_mem": f"{_clamp(memory_mb // 32, 64, 1024)}MB",
     }
 
@@ -59,7 +72,8 @@ def server_settings(memory_mb: int | None = None) -> dict[str, str]:
     """`-c` settings for the embedded server on a machine with `memory_mb` (this one's by
     default)."""
     memory = machine_memory_mb() if memory_mb is None else memory_mb
-    return {"max_wal_size": "8GB", "checkpoint_timeout": "15min", **memory_settings(memory)}
+    return {"max_wal_size": "8GB", "checkpoint_timeout": "15min",
+            **memory_settings(memory, shared_memory_mb())}
 
 
 def server_options() -> str:

@@ -9,6 +9,7 @@ from countyhealth.server_settings import (
     memory_settings,
     server_options,
     server_settings,
+    shared_memory_mb,
 )
 
 
@@ -30,11 +31,18 @@ def test_memory_follows_the_machine():
     assert big["maintenance_work_mem"] == "1024MB"
 
 
+def test_a_containers_small_dev_shm_keeps_work_mem_at_the_default():
+    assert memory_settings(24 * 1024, shm_mb=64)["work_mem"] == "4MB"  # Docker's default
+    assert memory_settings(24 * 1024, shm_mb=512)["work_mem"] == "32MB"
+    assert memory_settings(24 * 1024, shm_mb=12 * 1024)["work_mem"] == "64MB"
+    assert memory_settings(24 * 1024, shm_mb=64)["shared_buffers"] == "6144MB"
+
+
 def test_machine_memory_is_read_and_bounded_by_the_physical():
     physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
     assert 0 < machine_memory_mb() <= physical
-    assert server_settings()["shared_buffers"] == memory_settings(machine_memory_mb())[
-        "shared_buffers"]
+    assert server_settings() == {"max_wal_size": "8GB", "checkpoint_timeout": "15min",
+                                 **memory_settings(machine_memory_mb(), shared_memory_mb())}
 
 
 def test_every_setting_becomes_one_pg_ctl_option():
