@@ -68,12 +68,10 @@ def memory_settings(memory_mb: int, shm_mb: int | None = None) -> dict[str, str]
     }
 
 
-def server_settings(memory_mb: int | None = None) -> dict[str, str]:
-    """`-c` settings for the embedded server on a machine with `memory_mb` (this one's by
-    default)."""
-    memory = machine_memory_mb() if memory_mb is None else memory_mb
+def server_settings() -> dict[str, str]:
+    """`-c` settings for the embedded server on this machine."""
     return {"max_wal_size": "8GB", "checkpoint_timeout": "15min",
-            **memory_settings(memory, shared_memory_mb())}
+            **memory_settings(machine_memory_mb(), shared_memory_mb())}
 
 
 def server_options() -> str:
