@@ -126,21 +126,28 @@ where id_number_18 is null and health_record_no in (
     the new columns are added (append_new_columns), and with no batch_id yet that first
     night places every identity again (empi_incremental), reading the links it replaces
     (linked_batch_id and changed_batch_id carry over, so the ehr tables re-attach nothing
-    they need not); the missing indexes are created after it (add_missing_indexes). -#}
-{% macro empi_config(key, indexes=[], unique_key=none, pre_hook=none) -%}
+    they need not); the missing indexes are created after it (add_missing_indexes).
+    `newest_column`: the model's most recently added column (default batch_id); a table
+    without it is from before, and its upgrade night places every identity again, so no
+    row keeps the new column empty. -#}
+{% macro empi_config(key, indexes=[], unique_key=none, pre_hook=none,
+                     newest_column='batch_id') -%}
 {%- set all_indexes = [{'columns': key, 'unique': true}, {'columns': ['batch_id']}] + indexes -%}
 {{ config(materialized='incremental',
           incremental_strategy='delete+insert' if unique_key else 'append',
           unique_key=unique_key, on_schema_change='append_new_columns', indexes=all_indexes,
+          meta={'newest_column': newest_column},
           pre_hook=[pre_hook] if pre_hook else [], post_hook="{{ add_missing_indexes() }}") }}
 {%- endmacro %}
 
 
 {#- Whether an EMPI model's run places only what changed since its watermark (an
-    incremental run on a table with batch_id). Not on the upgrade night, which meets a
-    table from before (no batch_id): it places every identity, by the full build's SQL
-    (scoped by a watermark of 0, the year's 3.4 million identities went through index
-    lookups meant for a night's thousands: more than 8 minutes at 200,000 residents). -#}
+    incremental run on a table with its newest column, empi_config). Not on the upgrade
+    night, which meets a table from before (no batch_id, or no column added since): it
+    places every identity, by the full build's SQL (scoped by a watermark of 0, the year's
+    3.4 million identities went through index lookups meant for a night's thousands: more
+    than 8 minutes at 200,000 residents). -#}
 {% macro empi_incremental() -%}
-{%- do return(is_incremental() and previous_build('batch_id') is not none) -%}
+{%- set newest = (config.get('meta') or {}).get('newest_column', 'batch_id') -%}
+{%- do return(is_incremental() and previous_build(newest) is not none) -%}
 {%- endmacro %}

@@ -12,12 +12,7 @@ do $add_missing_index$ begin
         select 1 from pg_index as ix
         where ix.indrelid = '{{ this }}'::regclass
           and ix.indisunique = {{ unique | string | lower }}
-          and array(select attribute.attname::text
-                    from unnest(ix.indkey::int2[]) with ordinality as key(attnum, position)
-                    inner join pg_attribute as attribute
-                        on attribute.attrelid = ix.indrelid
-                       and attribute.attnum = key.attnum
-                    order by key.position)
+          and {{ index_columns('ix') }}
               = array['{{ index.columns | join("', '") }}']::text[])
     then
         create {{ 'unique ' if unique }}index on {{ this }} ({{ index.columns | join(', ') }});
@@ -27,4 +22,37 @@ end $add_missing_index$;
 {%- else -%}
 select 1
 {%- endif -%}
+{%- endmacro %}
+
+
+{#- The post-hook that drops an index a model no longer declares (non-unique, on exactly
+    `columns`, in that order), from a table built when it did: the recycled candidates are
+    never created again, so without it an upgraded table would keep writing it. -#}
+{% macro drop_retired_index(columns) -%}
+{%- if is_incremental() -%}
+do $drop_retired_index$ declare retired regclass; begin
+    for retired in
+        select ix.indexrelid::regclass from pg_index as ix
+        where ix.indrelid = '{{ this }}'::regclass
+          and not ix.indisunique
+          and {{ index_columns('ix') }}
+              = array['{{ columns | join("', '") }}']::text[]
+    loop
+        execute format('drop index %s', retired);
+    end loop;
+end $drop_retired_index$;
+{%- else -%}
+select 1
+{%- endif -%}
+{%- endmacro %}
+
+
+{#- The columns of the index `ix` (a pg_index row), in order: a text[] expression. -#}
+{% macro index_columns(ix) -%}
+array(select attribute.attname::text
+      from unnest({{ ix }}.indkey::int2[]) with ordinality as key(attnum, position)
+      inner join pg_attribute as attribute
+          on attribute.attrelid = {{ ix }}.indrelid
+         and attribute.attnum = key.attnum
+      order by key.position)
 {%- endmacro %}

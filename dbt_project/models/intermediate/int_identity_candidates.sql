@@ -14,12 +14,10 @@
 {{ empi_config(key=['facility_code', 'local_patient_id', 'candidate_anchor'],
                pre_hook="{{ delete_identities_to_relink() }}") }}
 with unanchored as (  -- the identities without a deterministic anchor this run scores
-    select patients.*
+    select anchors.*
     from {{ ref('int_identity_anchors') }} as anchors
-    inner join {{ ref('int_patients__latest') }} as patients
-        using (facility_code, local_patient_id)
     where anchors.person_anchor is null
-      and patients.birth_date is not null
+      and anchors.birth_date is not null
       {%- if empi_incremental() %}
       and (anchors.facility_code, anchors.local_patient_id) in (
           {{ identities_to_relink(ehr_watermark()) | indent(10) }})
@@ -28,11 +26,10 @@ with unanchored as (  -- the identities without a deterministic anchor this run 
 
 anchored as materialized (  -- the registrations of anchored persons born on those
                            -- identities' birth days, found once (inlined, the planner
-                           -- looked them up again for each identity: 15.7 s at a year)
-    select patients.*, anchors.person_anchor
+                           -- looked them up again for each identity: 15.7 s at a year),
+                           -- with what is compared: all of it in the anchors' row
+    select anchors.*
     from {{ ref('int_identity_anchors') }} as anchors
-    inner join {{ ref('int_patients__latest') }} as patients
-        using (facility_code, local_patient_id)
     where anchors.person_anchor is not null
       and anchors.birth_date in (select birth_date from unanchored)
 ),
@@ -44,7 +41,7 @@ pairs as (
         a.person_anchor                                            as candidate_anchor,
         u.patient_name = a.patient_name                            as name_agrees,
         u.phone = a.phone                                          as phone_agrees,
-        left(u.address_code, 12) = left(a.address_code, 12)        as village_agrees
+        u.village_code = a.village_code                            as village_agrees
     from unanchored as u
     inner join anchored as a
         on a.birth_date = u.birth_date
