@@ -36,13 +36,14 @@
     built with that index loses it (drop_retired_index). -#}
 {% macro ehr_incremental_config(key, latest_model, encounter_bound=false,
                                 extra_pre_hooks=[], extra_indexes=[]) -%}
-{%- set indexes = [{'columns': [key], 'unique': true}, {'columns': ['batch_id']}] -%}
+{#- the key: unique by its hash index (macros/hashed_keys.sql) -#}
+{%- set indexes = [{'columns': ['batch_id']}] -%}
 {%- for columns in extra_indexes -%}
 {%- do indexes.append({'columns': columns}) -%}
 {%- endfor -%}
 {%- set delete_cancelled = "{{ ehr_delete_cancelled('" ~ key ~ "', ref('" ~ latest_model
                            ~ "'), " ~ (encounter_bound | string | lower) ~ ") }}" -%}
-{%- set post_hooks = ["{{ add_missing_indexes() }}"] -%}
+{%- set post_hooks = ["{{ hashed_key('" ~ key ~ "') }}", "{{ add_missing_indexes() }}"] -%}
 {%- if encounter_bound -%}
 {%- do post_hooks.append("{{ drop_retired_index(['encounter_key']) }}") -%}
 {%- endif -%}

@@ -11,20 +11,21 @@
 
 {#- `rewrite`: the call of the macro giving the subject keys a run rewrites (a Jinja string,
     rendered when the model runs, like every pre-hook here). append: the pre-hook has
-    deleted those rows; the unique index fails the run loudly should a row be written
-    twice. `cells`: the table's cells, {'dimensions', 'measures'} (macros/cells_upkeep.sql),
+    deleted those rows; the key's exclusion constraint (macros/hashed_keys.sql) fails the
+    run loudly should a row be written twice. `cells`: the table's cells, {'dimensions', 'measures'} (macros/cells_upkeep.sql),
     or none. A table from before it was incremental (no batch_id; indicator_referrals
     before part 15) has no watermark: its first run writes every row again and adds the
     column, and its cells are summed (add_missing_indexes then gives it its indexes). -#}
 {% macro indicator_rows_config(rewrite, cells=none) -%}
 {{ config(materialized='incremental', incremental_strategy='append',
           on_schema_change='append_new_columns',
-          indexes=[{'columns': ['subject_key'], 'unique': true}, {'columns': ['batch_id']}],
+          indexes=[{'columns': ['batch_id']}],
           meta={'cells': cells} if cells else {},
           pre_hook="{% if is_incremental() %}{{ cells_delta_begin() }}"
                    ~ "{{ delete_counting_cells('subject_key in (' ~ " ~ rewrite ~ " ~ ')') }}"
                    ~ "{% else %}select 1{% endif %}",
-          post_hook=["{{ cells_upkeep() }}", "{{ add_missing_indexes() }}"]) }}
+          post_hook=["{{ hashed_key('subject_key') }}", "{{ cells_upkeep() }}",
+                     "{{ add_missing_indexes() }}"]) }}
 {%- endmacro %}
 
 

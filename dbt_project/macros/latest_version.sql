@@ -49,7 +49,8 @@ where ranked.version_rank = 1
     is current of them. `more_indexes`: the model's own (columns lists). -#}
 {% macro latest_version_config(by_patient=false, by_encounter=false, by_id_number=false,
                                drop_cancelled_of=none, keys=[], more_indexes=[]) -%}
-{%- set indexes = [{'columns': ['record_key'], 'unique': true}, {'columns': ['batch_id']}] -%}
+{#- record_key: unique by its hash index (macros/hashed_keys.sql) -#}
+{%- set indexes = [{'columns': ['batch_id']}] -%}
 {%- if by_patient -%}
 {%- do indexes.append({'columns': ['facility_code', 'local_patient_id']}) -%}
 {%- endif -%}
@@ -69,7 +70,8 @@ where ranked.version_rank = 1
 {%- endif -%}
 {{ config(materialized='incremental', unique_key='record_key',
           incremental_strategy='delete+insert', on_schema_change='fail', indexes=indexes,
-          pre_hook=pre_hooks, post_hook="{{ add_missing_indexes() }}") }}
+          pre_hook=pre_hooks,
+          post_hook=["{{ hashed_key('record_key') }}", "{{ add_missing_indexes() }}"]) }}
 {%- endmacro %}
 
 

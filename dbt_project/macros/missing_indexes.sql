@@ -25,16 +25,20 @@ select 1
 {%- endmacro %}
 
 
-{#- The post-hook that drops an index a model no longer declares (non-unique, on exactly
-    `columns`, in that order), from a table built when it did: the recycled candidates are
-    never created again, so without it an upgraded table would keep writing it. -#}
-{% macro drop_retired_index(columns) -%}
+{#- The post-hook that drops a btree index a model no longer declares (on exactly
+    `columns`, in that order, `unique` or not), from a table built when it did: the recycled
+    candidates are never created again, so without it an upgraded table would keep
+    writing it. -#}
+{% macro drop_retired_index(columns, unique=false) -%}
 {%- if is_incremental() -%}
 do $drop_retired_index$ declare retired regclass; begin
     for retired in
         select ix.indexrelid::regclass from pg_index as ix
+        inner join pg_class as index_class on index_class.oid = ix.indexrelid
+        inner join pg_am as am on am.oid = index_class.relam
         where ix.indrelid = '{{ this }}'::regclass
-          and not ix.indisunique
+          and am.amname = 'btree'
+          and ix.indisunique = {{ unique | string | lower }}
           and {{ index_columns('ix') }}
               = array['{{ columns | join("', '") }}']::text[]
     loop

@@ -158,9 +158,15 @@ def _as_before_incremental(url: str) -> None:
     (its index goes with it); anchors with its batch_id but as before the compared
     columns were added (its newest column missing: the upgrade is told by that); the
     candidate's indicator_referrals a plain table (no batch_id, no index, no cells); the
-    candidate's diagnoses with the encounter_key index they had (it must go)."""
+    candidate's diagnoses with the indexes they had: one on encounter_key (it must go) and
+    a unique btree on their key (it must become the key's hash constraint)."""
     with psycopg.connect(url) as conn:
         conn.execute("create index on ehr__candidate.condition (encounter_key)")
+        (hashed,) = conn.execute(
+            "select conname from pg_constraint where contype = 'x' "
+            "and conrelid = 'ehr__candidate.condition'::regclass").fetchone()
+        conn.execute(f'alter table ehr__candidate.condition drop constraint "{hashed}"')
+        conn.execute("create unique index on ehr__candidate.condition (condition_key)")
         for model in EMPI:
             if model != "int_identity_anchors":
                 conn.execute(f"alter table chw_intermediate.{model} drop column batch_id")
@@ -169,6 +175,11 @@ def _as_before_incremental(url: str) -> None:
                      "drop column phone, drop column village_code")
         conn.execute("alter table quality__candidate.indicator_referrals drop column batch_id "
                      "cascade")  # and the part views over it (dbt makes them again)
+        for (constraint,) in conn.execute(
+                "select conname from pg_constraint where contype = 'x' and conrelid = "
+                "'quality__candidate.indicator_referrals'::regclass").fetchall():
+            conn.execute("alter table quality__candidate.indicator_referrals "
+                         f'drop constraint "{constraint}"')
         for (index,) in conn.execute(
                 "select indexname from pg_indexes where schemaname = 'quality__candidate' "
                 "and tablename = 'indicator_referrals'").fetchall():
@@ -185,14 +196,16 @@ def _batch_indexed(url: str, model: str, schema: str = "chw_intermediate") -> bo
             (schema, model)).fetchone()[0] == 1
 
 
-def _indexes(url: str, schema: str, table: str) -> list[list[str]]:
-    """The column lists of a table's indexes, sorted."""
+def _indexes(url: str, schema: str, table: str) -> list[tuple[list[str], str, bool]]:
+    """A table's indexes, sorted: (columns, access method, whether a constraint's)."""
     with psycopg.connect(url) as conn:
-        return sorted(columns for (columns,) in conn.execute(
+        return sorted(tuple(row) for row in conn.execute(
             "select array(select a.attname::text from unnest(ix.indkey::int2[]) "
             "with ordinality as k(attnum, position) join pg_attribute a "
-            "on a.attrelid = ix.indrelid and a.attnum = k.attnum order by k.position) "
-            "from pg_index ix where ix.indrelid = %s::regclass",
+            "on a.attrelid = ix.indrelid and a.attnum = k.attnum order by k.position), "
+            "am.amname::text, ix.indisexclusion "
+            "from pg_index ix join pg_class c on c.oid = ix.indexrelid "
+            "join pg_am am on am.oid = c.relam where ix.indrelid = %s::regclass",
             (f"{schema}.{table}",)))
 
 
@@ -240,9 +253,11 @@ def test_full_refresh_equals_incremental_nights(county, server_url, tmp_path: Pa
                 assert written == rows and _batch_indexed(nightly, model), (model, written)
             else:
                 assert 0 <= written < rows / 4, (night, model, written)
-        if night == EMPI_UPGRADE_NIGHT:  # the retired index went (published: the candidate)
+        if night == EMPI_UPGRADE_NIGHT:  # the retired indexes went, the key's hash came
+            # (published: the candidate the run built)
             assert _indexes(nightly, "ehr", "condition") == [
-                ["batch_id"], ["condition_key"]], _indexes(nightly, "ehr", "condition")
+                (["batch_id"], "btree", False), (["condition_key"], "hash", True)], \
+                _indexes(nightly, "ehr", "condition")
         if night == EMPI_UPGRADE_NIGHT:  # every referral written once, the index back
             # (published: the candidate the run built)
             written = models["indicator_referrals"]["adapter_response"].get("rows_affected")
@@ -288,6 +303,28 @@ def test_full_refresh_equals_incremental_nights(county, server_url, tmp_path: Pa
     assert not differ, differ
     _assert_latest_versions_published(nightly)
     _assert_link_history(nightly)
+    _assert_keys_exclusive(nightly, [
+        *(f"chw_intermediate.{m}" for m in INCREMENTAL),
+        *(f"{schema}.{t}" for schema in ("ehr", "ehr__candidate") for t in EHR_INCREMENTAL),
+        *(f"{schema}.{t}" for schema in ("quality", "quality__candidate")
+          for t in ROW_TABLES + SPARSE_ROW_TABLES)])
+
+
+def _assert_keys_exclusive(url: str, tables: list[str]) -> None:
+    """Each table's md5 key is unique by an exclusion constraint on a hash index (macros/
+    hashed_keys.sql), in both copies of ehr and quality: a row written again with a key
+    already there fails, as it did with the unique btree."""
+    with psycopg.connect(url) as conn:
+        for table in tables:
+            keys = conn.execute(
+                "select a.attname from pg_constraint c join pg_index ix on ix.indexrelid = "
+                "c.conindid join pg_class i on i.oid = ix.indexrelid join pg_am am on am.oid = "
+                "i.relam join pg_attribute a on a.attrelid = c.conrelid and a.attnum = "
+                "any(c.conkey) where c.contype = 'x' and am.amname = 'hash' "
+                "and c.conrelid = %s::regclass", (table,)).fetchall()
+            assert len(keys) == 1, (table, keys)
+            with pytest.raises(psycopg.errors.ExclusionViolation), conn.transaction():
+                conn.execute(f"insert into {table} select * from {table} limit 1")
 
 
 def _assert_link_history(url: str) -> None:
