@@ -18,7 +18,8 @@
 -- depends_on: {{ ref('stg_facility__patients') }}
 {{ empi_config(key=['facility_code', 'local_patient_id'], indexes=[{'columns': ['birth_date']}],
                unique_key=['facility_code', 'local_patient_id'], newest_column='village_code',
-               pre_hook="{{ delete_gone_identities() }}") }}
+               pre_hook="{{ delete_gone_identities() }}",
+               post_hooks=["{{ unanchored_by_birth_date() }}"]) }}
 with registrations as not materialized (  -- only the columns the rules read; not
                                          -- materialized: each use reads by its own index
     select
