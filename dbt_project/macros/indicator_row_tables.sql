@@ -12,8 +12,8 @@
 {#- `rewrite`: the call of the macro giving the subject keys a run rewrites (a Jinja string,
     rendered when the model runs, like every pre-hook here). append: the pre-hook has
     deleted those rows; the key's exclusion constraint (macros/hashed_keys.sql) fails the
-    run loudly should a row be written twice. `cells`: the table's cells, {'dimensions', 'measures'} (macros/cells_upkeep.sql),
-    or none. A table from before it was incremental (no batch_id; indicator_referrals
+    run loudly should a row be written twice. `cells`: the table's cells,
+    {'dimensions', 'measures'} (macros/cells_upkeep.sql), or none. A table from before it was incremental (no batch_id; indicator_referrals
     before part 15) has no watermark: its first run writes every row again and adds the
     column, and its cells are summed (add_missing_indexes then gives it its indexes). -#}
 {% macro indicator_rows_config(rewrite, cells=none) -%}
