@@ -16,12 +16,8 @@
 do $hashed_key$ begin
     if not exists (
         select 1 from pg_index as ix
-        inner join pg_class as index_class on index_class.oid = ix.indexrelid
-        inner join pg_am as am on am.oid = index_class.relam
-        where ix.indrelid = '{{ this }}'::regclass
-          and ix.indisexclusion
-          and am.amname = 'hash'
-          and {{ index_columns('ix') }} = array['{{ key }}']::text[])
+        where {{ index_of_this_on('ix', [key], method='hash') }}
+          and ix.indisexclusion)
     then
         alter table {{ this }} add exclude using hash ({{ key }} with =);
     end if;

@@ -10,10 +10,8 @@
 do $add_missing_index$ begin
     if not exists (
         select 1 from pg_index as ix
-        where ix.indrelid = '{{ this }}'::regclass
-          and ix.indisunique = {{ unique | string | lower }}
-          and {{ index_columns('ix') }}
-              = array['{{ index.columns | join("', '") }}']::text[])
+        where {{ index_of_this_on('ix', index.columns) }}
+          and ix.indisunique = {{ unique | string | lower }})
     then
         create {{ 'unique ' if unique }}index on {{ this }} ({{ index.columns | join(', ') }});
     end if;
@@ -34,13 +32,8 @@ select 1
 do $drop_retired_index$ declare retired regclass; begin
     for retired in
         select ix.indexrelid::regclass from pg_index as ix
-        inner join pg_class as index_class on index_class.oid = ix.indexrelid
-        inner join pg_am as am on am.oid = index_class.relam
-        where ix.indrelid = '{{ this }}'::regclass
-          and am.amname = 'btree'
+        where {{ index_of_this_on('ix', columns, method='btree') }}
           and ix.indisunique = {{ unique | string | lower }}
-          and {{ index_columns('ix') }}
-              = array['{{ columns | join("', '") }}']::text[]
     loop
         execute format('drop index %s', retired);
     end loop;
@@ -51,12 +44,20 @@ select 1
 {%- endmacro %}
 
 
-{#- The columns of the index `ix` (a pg_index row), in order: a text[] expression. -#}
-{% macro index_columns(ix) -%}
-array(select attribute.attname::text
-      from unnest({{ ix }}.indkey::int2[]) with ordinality as key(attnum, position)
-      inner join pg_attribute as attribute
-          on attribute.attrelid = {{ ix }}.indrelid
-         and attribute.attnum = key.attnum
-      order by key.position)
+{#- The condition that the index `ix` (a pg_index row) is one of the model's table, on
+    exactly `columns` in that order, and (`method`) of that access method. -#}
+{% macro index_of_this_on(ix, columns, method=none) -%}
+{{ ix }}.indrelid = '{{ this }}'::regclass
+          and array(select attribute.attname::text
+                    from unnest({{ ix }}.indkey::int2[]) with ordinality as key(attnum, position)
+                    inner join pg_attribute as attribute
+                        on attribute.attrelid = {{ ix }}.indrelid
+                       and attribute.attnum = key.attnum
+                    order by key.position)
+              = array['{{ columns | join("', '") }}']::text[]
+{%- if method %}
+          and (select am.amname from pg_class as index_class
+               inner join pg_am as am on am.oid = index_class.relam
+               where index_class.oid = {{ ix }}.indexrelid) = '{{ method }}'
+{%- endif %}
 {%- endmacro %}
