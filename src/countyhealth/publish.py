@@ -63,8 +63,9 @@ def publish(conn: psycopg.Connection, export_date: dt.date,
             if had_published:
                 conn.execute(rename.format(sql.Identifier(s), sql.Identifier(retired)))
             conn.execute(rename.format(sql.Identifier(candidate), sql.Identifier(s)))
-            if had_published and s in RECYCLED and _same_tables(conn, retired, s):
+            if had_published and s in RECYCLED and _recyclable(conn, retired, s):
                 close_retired(conn, retired)
+                _drop_retired_models(conn, retired, s)
                 conn.execute(rename.format(sql.Identifier(retired), sql.Identifier(candidate)))
             elif had_published:
                 conn.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(retired)))
@@ -94,19 +95,42 @@ def _lock_tables(conn: psycopg.Connection, schemas: tuple[str, ...]) -> None:
             sql.SQL(", ").join(tables)))
 
 
-def _tables(conn: psycopg.Connection, schema: str) -> set[tuple[str, str, str]]:
-    return set(conn.execute(
-        "select c.table_name, c.column_name, c.data_type from information_schema.columns c "
-        "join information_schema.tables t using (table_schema, table_name) "
-        "where c.table_schema = %s and t.table_type = 'BASE TABLE'", (schema,)).fetchall())
+def _columns(conn: psycopg.Connection, schema: str) -> dict[str, set[tuple[str, str]]]:
+    """Each base table of `schema` with its (column, type) pairs."""
+    tables: dict[str, set[tuple[str, str]]] = {}
+    for table, column, data_type in conn.execute(
+            "select c.table_name, c.column_name, c.data_type from information_schema.columns c "
+            "join information_schema.tables t using (table_schema, table_name) "
+            "where c.table_schema = %s and t.table_type = 'BASE TABLE'", (schema,)):
+        tables.setdefault(table, set()).add((column, data_type))
+    return tables
 
 
-def _same_tables(conn: psycopg.Connection, retired: str, published: str) -> bool:
-    """Whether the retired schema has the tables and columns of the one just published. Not
-    after an upgrade that changed a model's columns: an incremental model would refuse the
-    old table (on_schema_change fail) every night; the next candidate is then a copy of
-    what was just published instead."""
-    return _tables(conn, retired) == _tables(conn, published)
+def _recyclable(conn: psycopg.Connection, retired: str, published: str) -> bool:
+    """Whether the retired schema can be the next candidate: every table it shares with the
+    one just published has the same columns. Not after an upgrade that changed a model's
+    columns: an incremental model would refuse the old table (on_schema_change fail) every
+    night; the next candidate is then a copy of what was just published instead. A model
+    the upgrade added (a table only published) is simply built in the candidate by the
+    next night's run: copying the whole schema for it cost a year's night 83 s."""
+    old, new = _columns(conn, retired), _columns(conn, published)
+    return all(old[table] == columns for table, columns in new.items() if table in old)
+
+
+def _drop_retired_models(conn: psycopg.Connection, retired: str, published: str) -> None:
+    """Drop what a removed model left in the retired schema (tables and views the published
+    one no longer has), so that the candidate never publishes it again."""
+    for name, kind in conn.execute(
+            "select c.relname, c.relkind from pg_class c "
+            "join pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname = %s and c.relkind in ('r', 'p', 'v', 'm') "
+            "and not exists (select 1 from pg_class p join pg_namespace pn "
+            "                on pn.oid = p.relnamespace "
+            "                where pn.nspname = %s and p.relname = c.relname) "
+            "order by 1", (retired, published)).fetchall():
+        what = {"v": "view", "m": "materialized view"}.get(kind, "table")
+        conn.execute(sql.SQL("drop {} if exists {} cascade").format(
+            sql.SQL(what), sql.Identifier(retired, name)))
 
 
 def copy_schema(conn: psycopg.Connection, source: str, target: str) -> None:

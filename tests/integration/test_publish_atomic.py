@@ -127,6 +127,43 @@ def test_an_upgrade_that_changes_a_table_starts_the_next_candidate_from_a_copy(f
         assert conn.execute("select count(*) from quality__candidate.t").fetchone() == (2,)
 
 
+def test_an_upgrade_that_adds_or_removes_a_model_still_recycles_the_retired_schema(fresh_db):
+    """A model an upgrade added is built in the next candidate by the next run: the retired
+    schema is still recycled (its rows kept, no copy). What a removed model left there, a
+    table or a view, is dropped, so that it is never published again."""
+    from countyhealth.ingest.loader import ensure_schema
+
+    def candidates(*tables: str) -> None:
+        for schema in ("ehr__candidate", "quality__candidate"):
+            conn.execute(f"create schema {schema}")
+            for table in tables:
+                conn.execute(f"create table {schema}.{table} (a int)")
+                conn.execute(f"insert into {schema}.{table} (a) values (1)")
+            conn.execute(f"create view {schema}.v_{tables[-1]} as select a from "
+                         f"{schema}.{tables[-1]}")
+
+    def relations(schema: str) -> set[str]:
+        return {n for (n,) in conn.execute(
+            "select table_name from information_schema.tables where table_schema = %s",
+            (schema,))}
+
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        ensure_schema(conn)
+        candidates("t", "gone")
+        publish(conn, NIGHTS[0])  # first publication: the candidates are copies (no views)
+        conn.execute("drop schema ehr__candidate cascade; drop schema quality__candidate cascade")
+        candidates("t", "gone")
+        publish(conn, NIGHTS[0])  # the retired schemas are recycled, their views with them
+        assert relations("quality__candidate") == {"t", "gone", "v_gone"}
+        conn.execute("insert into quality.t (a) values (2)")  # published, then retired
+        conn.execute("drop schema ehr__candidate cascade; drop schema quality__candidate cascade")
+        candidates("t", "added")  # the upgrade's build: "gone" and its view removed, "added" new
+        publish(conn, NIGHTS[1])
+        assert relations("quality__candidate") == {"t"}  # recycled; the model left to build
+        assert conn.execute("select count(*) from quality__candidate.t").fetchone() == (2,)
+        assert relations("quality") == {"t", "added", "v_added"}
+
+
 def test_a_vacuum_holding_a_candidate_table_delays_the_publication_not_fails_it(fresh_db):
     """Autovacuum analysing a candidate table when the publication starts: our grants and
     its statistics update the same pg_class row, and our ALTER TABLE needs its lock. The
