@@ -1,48 +1,105 @@
 {#- The person-month indicator models (indicator_contracted_residents,
-    indicator_managed_patients) grow with months × residents (6.75 million rows at a year of
-    a million residents) and were rebuilt whole each night. They are incremental in the
-    recycled quality candidate (countyhealth.publish): a night rewrites
-      - every row of a month whose measuring day moved or that is new (the running month:
-        its measuring day is the newest export night), and
+    indicator_managed_patients, managed_chronic_admission_rate__denominator) grow with
+    months × residents (6.75 million rows at a year of a million residents) and were rebuilt
+    whole each night. They are incremental in the recycled quality candidate
+    (countyhealth.publish). A night measures again
+      - every row of a month that is new, or whose measuring day moved since the table
+        measured it (the running month: its measuring day is the newest export night), and
       - every row of a person whose indicator inputs changed after the table's newest
         batch (int_indicator_people.changed_batch_id: address, birth and death, contracts,
         known chronic disease, follow-ups, a person gone into another by an EMPI relink).
-    A closed month of an unchanged person depends on nothing else, so its row stays. Each
-    row carries the month's measuring day (as_of_date) and the batch that wrote it
-    (batch_id, the watermark). Facility levels and townships come from the county config:
-    changing them needs a full refresh, as for the ehr tables. -#}
+    A closed month of an unchanged person depends on nothing else, so its row stays.
+    A model that knows which of a month's rows a move of its measuring day can change
+    (`moves`: the managed-patient models, whose rows change only when a follow-up enters or
+    leaves the twelve-month window, macros/followup_window.sql) slides the month instead:
+    it measures only those people. A year's running month is 258,000 managed patients; a
+    night moves a few thousand of them.
+    What is measured is then written as a difference (get_incremental_person_month_diff_sql):
+    only the rows whose figures changed are deleted and written. A changed person keeps
+    the rows of the months the change did not touch (a new follow-up changes the running
+    month, not the twelve before it), and a resident whose contract, age group and priority
+    stayed keeps their running-month row. Each row carries the day it was measured as of
+    (as_of_date; its figures are the same up to its month's measuring day,
+    indicator_months.as_of_date) and the batch that wrote it (batch_id, the watermark).
+    Facility levels and townships come from the county config: changing them needs a full
+    refresh, as for the ehr tables. -#}
 
 {#- `key`: the columns that make a row unique, month and person first. Every index is one
     a night's rows land at the end of (the new month, the night's batch) or near (a few
     changed people): a unique index on the md5 subject_key took a random page per row, and
     the inserts of a year's night ran for 68 s (443,534 rows into 6.75 million). -#}
-{% macro person_month_config(key=['period_date', 'person_key'], cells=none) -%}
-{#- append: the pre-hook has deleted every row the run writes (dbt's delete+insert would
-    look each new key up again: 41 s for that night); the unique index fails the run
-    loudly should a row ever be written twice. `cells`: the table's cells
-    (macros/cells_upkeep.sql), or none. -#}
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
+{% macro person_month_config(key=['period_date', 'person_key'], cells=none, moves=none) -%}
+{#- person_month_diff: the strategy below; the unique index fails the run loudly should a
+    row ever be written twice. `cells`: the table's cells (macros/cells_upkeep.sql), or
+    none. `moves`: the name of the macro giving the (month_start, person_key) of the rows a
+    move of a month's measuring day changes (see the top; given the moved months as a
+    relation of month_start, measured_as_of and as_of_date), or none: the month is
+    measured again. -#}
+{%- set meta = {'key': key} -%}
+{%- if cells %}{% do meta.update({'cells': cells}) %}{% endif -%}
+{%- if moves %}{% do meta.update({'moves': moves}) %}{% endif -%}
+{{ config(materialized='incremental', incremental_strategy='person_month_diff',
+          on_schema_change='fail',
           indexes=[{'columns': key, 'unique': true},
                    {'columns': ['period_date', 'as_of_date']},
                    {'columns': ['batch_id']}],
-          meta={'cells': cells} if cells else {},
-          pre_hook="{{ delete_person_months_to_rewrite() }}",
+          meta=meta,
           post_hook="{{ cells_upkeep() }}") }}
 {%- endmacro %}
 
 
-{#- The months to measure again: new, or their measuring day moved since `this` measured
-    them (no row of the month with the same as_of_date). -#}
-{% macro months_to_remeasure() -%}
-select months.month_start
-from {{ ref('indicator_months') }} as months
-where not exists (select 1 from {{ this }} as measured
-                  where measured.period_date = months.month_start
-                    and measured.as_of_date = months.as_of_date)
+{#- The plan of an incremental run: the months to measure again (`remeasure`: new, or
+    their measuring day moved and the model cannot slide them) and the months to slide
+    (`moved`: month_start, measured_as_of, as_of_date), from the newest day the table
+    measured each month as of (by the (period_date, as_of_date) index). Read when the
+    model is compiled and again when its writes are rendered, nothing of the table having
+    changed in between, and written into both as literals. -#}
+{% macro person_month_plan() -%}
+{%- set plan = {'remeasure': [], 'moved': []} -%}
+{%- if execute and is_incremental() -%}
+{%- set slides = (config.get('meta') or {}).get('moves') is not none -%}
+{%- set months = run_query(
+    "select months.month_start::text, months.as_of_date::text,
+            (select max(measured.as_of_date) from " ~ this ~ " as measured
+             where measured.period_date = months.month_start)::text
+     from " ~ ref('indicator_months') ~ " as months order by 1") -%}
+{%- for month_start, as_of_date, measured_as_of in months.rows -%}
+{%- if measured_as_of is none or (measured_as_of != as_of_date and not slides) -%}
+{%- do plan.remeasure.append(month_start) -%}
+{%- elif measured_as_of != as_of_date -%}
+{%- do plan.moved.append([month_start, measured_as_of, as_of_date]) -%}
+{%- endif -%}
+{%- endfor -%}
+{%- endif -%}
+{%- do return(plan) -%}
 {%- endmacro %}
 
 
-{#- The people whose rows are rewritten in every month (see the top). -#}
+{#- The plan's months to measure again, as an SQL list. -#}
+{% macro months_to_remeasure(plan) -%}
+{%- if plan.remeasure -%}
+{%- for month_start in plan.remeasure %}'{{ month_start }}'::date{% if not loop.last %}, {% endif %}{% endfor -%}
+{%- else -%}
+select null::date where false
+{%- endif -%}
+{%- endmacro %}
+
+
+{#- The (month_start, person_key) of the rows the plan's moved months change (the model's
+    `moves` macro). -#}
+{% macro person_months_moved(plan) -%}
+{%- set moved -%}
+(values
+{%- for month_start, measured_as_of, as_of_date in plan.moved %}
+    ('{{ month_start }}'::date, '{{ measured_as_of }}'::date, '{{ as_of_date }}'::date)
+    {%- if not loop.last %},{% endif %}
+{%- endfor %}) as moved (month_start, measured_as_of, as_of_date)
+{%- endset -%}
+{{ context[config.get('meta').get('moves')](moved) }}
+{%- endmacro %}
+
+
+{#- The people whose rows are measured again in every month (see the top). -#}
 {% macro people_to_rewrite(watermark) -%}
 select person_key from {{ ref('int_indicator_people') }}
 where changed_batch_id > {{ watermark }}
@@ -51,57 +108,113 @@ where changed_batch_id > {{ watermark }}
 
 {#- The parts a person-month model's rows are selected in, each a union all branch with
     its own condition (person_month_part): in an incremental run, the months to measure
-    again (every person) and the people to rewrite (the other months); otherwise all. Two
-    branches, not one `or`: an `or` of two IN lists cannot become two semi-joins, and with
-    a freshly built table's unknown size the planner may run a subquery per row. -#}
+    again (every person), the people to measure again (the other months) and the people a
+    moved month's slide changes (the other people); otherwise all. Separate branches, not
+    one `or`: an `or` of IN lists cannot become semi-joins, and with a freshly built
+    table's unknown size the planner may run a subquery per row. -#}
 {% macro person_month_parts() -%}
-{%- do return(['months', 'people'] if is_incremental() else ['all']) -%}
+{%- if not is_incremental() -%}{%- do return(['all']) -%}{%- endif -%}
+{%- do return(['months', 'people'] + (['moved'] if person_month_plan().moved else [])) -%}
 {%- endmacro %}
 
 
+{#- The condition of one part on the model's rows (month and person columns). -#}
 {% macro person_month_part(part, month_column, person_column) -%}
 {%- set depends_on = [ref('indicator_months'), ref('int_indicator_people')] -%}
 {#- (refs outside the branches: dependencies dbt sees when it parses) -#}
-{%- if part == 'months' -%}
-{{ month_column }} in ({{ months_to_remeasure() | indent(4) }})
-{%- elif part == 'people' -%}
-{{ person_column }} in ({{ people_to_rewrite(ehr_watermark()) | indent(4) }})
-and {{ month_column }} not in ({{ months_to_remeasure() | indent(4) }})
-{%- else -%}
+{%- if part == 'all' -%}
 true
+{%- else -%}
+{{ person_month_scope(part, person_month_plan(), ehr_watermark(), month_column,
+                      person_column) }}
 {%- endif -%}
 {%- endmacro %}
 
 
-{#- The pre-hook: delete what the run rewrites (a person who no longer qualifies in a month,
-    or is gone, has no row to replace theirs), and the months no longer measured. One
-    watermark for all three (read before any delete). -#}
-{% macro delete_person_months_to_rewrite() -%}
-{%- if is_incremental() -%}
-{%- set watermark = ehr_watermark() -%}
-{{ cells_delta_begin() }}
-{{ delete_counting_cells('period_date in (' ~ months_to_remeasure() ~ ')') }};
-{#- by the unique index: each month of each such person -#}
-{{ delete_counting_cells(
-    '(period_date, person_key) in (
+{#- The rows of part `part` of `plan` (a condition on a month and a person column): in the
+    model's select, what it measures; in its writes (`by_key`: the table's own month and
+    person, found by its unique index), the rows that measure replaces. -#}
+{% macro person_month_scope(part, plan, watermark, month_column, person_column,
+                            by_key=false) -%}
+{%- if part == 'months' -%}
+{{ month_column }} in ({{ months_to_remeasure(plan) }})
+{%- elif part == 'people' and by_key -%}
+({{ month_column }}, {{ person_column }}) in (
     select months.month_start, people.person_key
-    from ' ~ ref('indicator_months') ~ ' as months
-    cross join (' ~ people_to_rewrite(watermark) ~ ') as people)') }};
+    from {{ ref('indicator_months') }} as months
+    cross join ({{ people_to_rewrite(watermark) | indent(4) }}) as people
+    where months.month_start not in ({{ months_to_remeasure(plan) }}))
+{%- elif part == 'people' -%}
+{{ person_column }} in ({{ people_to_rewrite(watermark) | indent(4) }})
+and {{ month_column }} not in ({{ months_to_remeasure(plan) }})
+{%- elif part == 'moved' -%}
+({{ month_column }}, {{ person_column }}) in ({{ person_months_moved(plan) | indent(4) }})
+and {{ person_column }} not in ({{ people_to_rewrite(watermark) | indent(4) }})
+{%- endif -%}
+{%- endmacro %}
+
+
+{#- The person-month models' incremental strategy (dbt calls it by the config's name, after
+    building the run's rows into `temp_relation`): in each part, delete the table's rows
+    that no row measured tonight repeats (same key, same figures), counting their cells,
+    then insert the measured rows the table does not hold. A row whose figures stayed is
+    not touched, and keeps the day it was measured as of. Last, the months no longer
+    measured go. The plan and the watermark are read as the select read them: nothing has
+    changed the table since (no pre-hook).
+    The rows of people and moves are a few thousand among millions: each is looked up by
+    the unique index (random_page_cost 1.1 for this transaction, the table being in
+    memory; at the default 4 the planner read all 2.8 million managed-patient rows for
+    each part, 3.5 s a night). A measured month is compared as a whole. -#}
+{% macro get_incremental_person_month_diff_sql(arg_dict) -%}
+{%- set target = arg_dict['target_relation'] -%}
+{%- set measured = arg_dict['temp_relation'] -%}
+{%- set key = config.get('meta').get('key') -%}
+{%- set columns = arg_dict['dest_columns'] | map(attribute='name') | list -%}
+{%- set figures = columns | reject('in', key + ['as_of_date', 'batch_id']) | list -%}
+{%- set plan = person_month_plan() -%}
+{%- set watermark = ehr_watermark() -%}
+{%- set repeated -%}
+not exists (
+    select 1 from {{ measured }} as measured
+    where {% for column in key %}measured.{{ column }} = {{ target }}.{{ column }}
+      and {% endfor %}({% for column in figures %}measured.{{ column }}{% if not loop.last %}, {% endif %}{% endfor %})
+          is not distinct from
+          ({% for column in figures %}{{ target }}.{{ column }}{% if not loop.last %}, {% endif %}{% endfor %}))
+{%- endset -%}
+set local random_page_cost = 1.1;
+analyze {{ measured }};
+{{ cells_delta_begin() }}
+{%- for part in person_month_parts() %}
+{{ delete_counting_cells(
+    person_month_scope(part, plan, watermark, target ~ '.period_date', target ~ '.person_key',
+                       by_key=true)
+    ~ '\nand ' ~ repeated) }};
+{%- endfor %}
 {#- its months walked on the unique index, not every row read -#}
 {{ delete_counting_cells(
     'period_date in (
     with recursive measured as (
-        select min(period_date) as period_date from ' ~ this ~ '
+        select min(period_date) as period_date from ' ~ target ~ '
         union all
-        select (select min(later.period_date) from ' ~ this ~ ' as later
+        select (select min(later.period_date) from ' ~ target ~ ' as later
                 where later.period_date > measured.period_date)
         from measured
         where measured.period_date is not null
     )
     select period_date from measured where period_date is not null
     except
-    select month_start from ' ~ ref('indicator_months') ~ ')') }}
-{%- else -%}
-select 1
-{%- endif -%}
+    select month_start from ' ~ ref('indicator_months') ~ ')') }};
+{#- one statement (dbt reports its rows as the run's): the measured months, then the rest #}
+insert into {{ target }} ({{ columns | join(', ') }})
+{%- for months in ['in', 'not in'] %}
+select {{ columns | join(', ') }}
+from {{ measured }} as measured
+where measured.period_date {{ months }} ({{ months_to_remeasure(plan) }})
+  and not exists (
+    select 1 from {{ target }} as kept
+    where {% for column in key %}kept.{{ column }} = measured.{{ column }}
+      and {% endfor %}kept.period_date {{ months }} ({{ months_to_remeasure(plan) }}))
+{%- if not loop.last %}
+union all{% endif %}
+{%- endfor %}
 {%- endmacro %}

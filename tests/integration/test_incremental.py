@@ -51,7 +51,9 @@ ALSO_INCREMENTAL = ("int_patients__latest", "int_followup_measurements", *EMPI)
 EMPI_UPGRADE_NIGHT = NIGHTS[2]
 EHR_INCREMENTAL = ("encounter", "condition", "observation", "medication_request", "referral",
                    "chronic_followup", "insurance_settlement", "family_doctor_contract")
-# the person-month quality tables: a closed month of an unchanged person is kept
+# the person-month quality tables: a closed month of an unchanged person is kept, and a row
+# whose figures stayed keeps the day it was measured as of (a full refresh measures every
+# row on its month's measuring day: as_of_date is not compared, but held to its month)
 PERSON_MONTHS = ("indicator_contracted_residents", "indicator_managed_patients",
                  "managed_chronic_admission_rate__denominator")
 # the quality row tables that grow with history: an unchanged record's row is kept
@@ -113,7 +115,8 @@ def _contents(url: str, suffix: str = "") -> dict[str, tuple[int, str]]:
                 continue  # the key itself (made equal above), not something dbt builds
             if (schema.removesuffix(suffix), table) in HISTORY_TABLES:
                 continue
-            history = HISTORY_COLUMNS + (", 'batch_id'" if table in STAMPED + EMPI else "")
+            history = HISTORY_COLUMNS + (", 'batch_id'" if table in STAMPED + EMPI else "") \
+                + (", 'as_of_date'" if table in PERSON_MONTHS else "")
             where = HISTORY_ROWS.get((schema, table), "true")
             rows = [r[0] for r in conn.execute(
                 f'select (to_jsonb(t) - array[{history}])::text '
@@ -303,6 +306,7 @@ def test_full_refresh_equals_incremental_nights(county, server_url, tmp_path: Pa
     assert not differ, differ
     _assert_latest_versions_published(nightly)
     _assert_link_history(nightly)
+    _assert_measured_in_their_month(nightly)
     _assert_keys_exclusive(nightly, [
         *(f"chw_intermediate.{m}" for m in INCREMENTAL),
         *(f"{schema}.{t}" for schema in ("ehr", "ehr__candidate") for t in EHR_INCREMENTAL),
@@ -322,6 +326,19 @@ def _assert_keys_exclusive(url: str, tables: list[str]) -> None:
         for table in tables:
             with pytest.raises(psycopg.errors.ExclusionViolation), conn.transaction():
                 conn.execute(f"insert into {table} select * from {table} limit 1")
+
+
+def _assert_measured_in_their_month(url: str) -> None:
+    """A person-month table's rows were each measured as of a day of their month up to its
+    measuring day, and some were kept from an earlier day."""
+    with psycopg.connect(url) as conn:
+        for table in PERSON_MONTHS:
+            outside, kept = conn.execute(
+                "select count(*) filter (where t.as_of_date not between t.period_date "
+                "and months.as_of_date), count(*) filter (where t.as_of_date < "
+                f"months.as_of_date) from quality.{table} t join quality.indicator_months "
+                "months on months.month_start = t.period_date").fetchone()
+            assert outside == 0 and kept > 0, (table, outside, kept)
 
 
 def _assert_link_history(url: str) -> None:

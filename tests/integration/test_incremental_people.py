@@ -311,11 +311,12 @@ def test_a_person_gone_stays_gone_for_the_candidate_two_nights_behind(fresh_db,
 
 def test_a_closed_months_managed_patients_follow_their_followups(fresh_db, tmp_path: Path):
     """A closed month is not measured again: its person-month rows change only for the
-    people whose indicator inputs changed. In March, one February follow-up is corrected
-    (the reading is no longer controlled: the patient stays, rewritten) and another is
-    cancelled (that patient leaves February's managed patients and the admission rate's
-    denominator, which reads them); the third patient's rows are kept as they were. Each
-    table equals a full rebuild of the same batches."""
+    people whose indicator inputs changed, and of theirs only the rows whose figures did.
+    In March, one February follow-up is corrected (the reading is no longer controlled:
+    the patient stays, rewritten) and another is cancelled (that patient leaves February's
+    managed patients and the admission rate's denominator, which reads them); the third
+    patient has a new follow-up in March, and their February rows are kept as they were.
+    Each table equals a full rebuild of the same batches."""
     selection = ["--select", "+managed_chronic_admission_rate__denominator",
                  "--indirect-selection", "cautious"]
     ids = {p: make_id_number("370322", dt.date(1950, 6, n), 3)
@@ -362,7 +363,10 @@ def test_a_closed_months_managed_patients_follow_their_followups(fresh_db, tmp_p
     night2 = NIGHT + dt.timedelta(days=1)
     with psycopg.connect(fresh_db) as conn:
         _load(conn, "chronic_followups", [followup("p1", "2", "150", "2026-03-02 09:00"),
-                                          followup("p2", "3", "130", "2026-03-02 09:00")],
+                                          followup("p2", "3", "130", "2026-03-02 09:00"),
+                                          {**followup("p3", "1", "150", "2026-03-02 09:00"),
+                                           "record_id": "fp3-march",
+                                           "followup_date": "2026-03-02"}],
               night2, batch=2)
         _load(conn, "encounters", [_encounter("e3", "1", "2026-03-02 09:00")], night2,
               batch=2)
@@ -375,6 +379,83 @@ def test_a_closed_months_managed_patients_follow_their_followups(fresh_db, tmp_p
     managed = incremental["indicator_managed_patients"]
     assert len(managed) == 2 and len(incremental[
         "managed_chronic_admission_rate__denominator"]) == 2, incremental
-    # p1 rewritten, no longer controlled; p3 kept as the first night wrote it
+    # p1 rewritten, no longer controlled; p3 kept as the first night wrote it (a changed
+    # person: their new March follow-up does not change February's figures)
     assert sorted((controlled, batch) for _, controlled, batch in managed) == \
         [(False, 2), (True, 1)], managed
+
+
+def test_the_running_month_slides_with_the_followup_window(fresh_db, tmp_path: Path):
+    """The running month's managed patients are not measured again when its measuring day
+    moves: only the people with a follow-up entering or leaving the twelve-month window are
+    rewritten. March is measured as of March 1, then March 2, with nothing of the three
+    patients changing: p1's only follow-up (2025-03-02) leaves the window, p3's (dated
+    March 2, sent early) enters it, and p2's row is kept as the first night wrote it, its
+    figures the same on the new day. Both tables equal a full rebuild but for the day the
+    kept row was measured as of."""
+    selection = ["--select", "+managed_chronic_admission_rate__denominator",
+                 "--indirect-selection", "cautious"]
+    ids = {p: make_id_number("370322", dt.date(1950, 6, n), 3)
+           for n, p in ((1, "p1"), (2, "p2"), (3, "p3"))}
+    dates = {"p1": "2025-03-02", "p2": "2025-06-01", "p3": "2026-03-02"}
+
+    def build(args: list[str], n: str) -> None:
+        done = run_dbt(["build", *args, *selection], fresh_db, tmp_path / n)
+        assert done.returncode == 0, done.stdout[-4000:]
+
+    def march() -> dict[str, dict[str, tuple]]:
+        """Each table's March rows by patient: (followups_12m or null, as_of_date,
+        batch_id)."""
+        names = {key: p for p, key in _person_keys(fresh_db, ids).items()}
+        with psycopg.connect(fresh_db) as conn:
+            return {table: {names[person]: tuple(rest) for person, *rest in conn.execute(
+                f"select person_key, {count}, as_of_date::text, batch_id "
+                f"from quality__candidate.{table} where period_date = '2026-03-01'")}
+                for table, count in (
+                    ("indicator_managed_patients", "followups_12m"),
+                    ("managed_chronic_admission_rate__denominator", "null"))}
+
+    with psycopg.connect(fresh_db) as conn:
+        ensure_schema(conn)
+        conn.execute("insert into ingest.facilities values ('T1', 't', 'township_center', "
+                     "'370322101', 'csv', true, '370322')")
+        _load(conn, "patients", [{"record_id": p, "id_type": "01", "id_number": ids[p],
+                                  "name": "王五", "sex": "1", "birth_date": "1950-06-01",
+                                  "address_code": "370322101001",
+                                  "updated_at": "2026-03-01 08:00", "change_flag": "1"}
+                                 for p in ids], NIGHT, batch=1)
+        _load(conn, "encounters", [_encounter("e1", "1", "2026-03-01 09:00")], NIGHT, batch=1)
+        _load(conn, "chronic_followups", [
+            {"record_id": f"f{p}", "id_number": ids[p], "disease": "hypertension",
+             "followup_date": dates[p], "sbp": "130", "dbp": "80",
+             "updated_at": "2026-03-01 09:00", "change_flag": "1"} for p in ids],
+              NIGHT, batch=1)
+        conn.commit()
+    build([], "n1")
+    assert {t: sorted(rows) for t, rows in march().items()} == {
+        "indicator_managed_patients": ["p1", "p2"],
+        "managed_chronic_admission_rate__denominator": ["p1", "p2"]}
+    night2 = NIGHT + dt.timedelta(days=1)
+    with psycopg.connect(fresh_db) as conn:  # only a visit: the measuring day moves
+        _load(conn, "encounters", [{**_encounter("e2", "1", "2026-03-02 09:00"),
+                                    "start_time": "2026-03-02 08:00:00"}], night2, batch=2)
+        conn.commit()
+    build([], "n2")
+    slid = march()
+    assert slid == {"indicator_managed_patients": {
+                        "p2": (1, "2026-03-01", 1), "p3": (1, "2026-03-02", 2)},
+                    "managed_chronic_admission_rate__denominator": {
+                        "p2": (None, "2026-03-01", 1), "p3": (None, "2026-03-02", 2)}}, slid
+    build(["--full-refresh"], "full2")
+    rebuilt = march()
+    assert {t: {p: row[0] for p, row in rows.items()} for t, rows in rebuilt.items()} == \
+        {t: {p: row[0] for p, row in rows.items()} for t, rows in slid.items()}
+    assert {row[1] for rows in rebuilt.values() for row in rows.values()} == {"2026-03-02"}
+
+
+def _person_keys(url: str, ids: dict[str, str]) -> dict[str, str]:
+    """The person key the EMPI gave each patient (by their ID number)."""
+    with psycopg.connect(url) as conn:
+        keys = dict(conn.execute(
+            "select id_number_18, person_key from chw_intermediate.int_person_by_id_number"))
+    return {p: keys[id_number] for p, id_number in ids.items()}

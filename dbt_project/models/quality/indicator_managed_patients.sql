@@ -4,9 +4,11 @@
 -- whether the latest reading is controlled (blood pressure < 140/90 mmHg; fasting glucose
 -- < 7.0 mmol/L; no reading = not controlled) and the managing facility of the latest
 -- follow-up, which places the patient. Incremental by month and person
--- (macros/person_months.sql).
+-- (macros/person_months.sql); the running month slides: a night rewrites only the people
+-- with a follow-up entering or leaving the window (macros/followup_window.sql).
 {{ person_month_config(key=['period_date', 'person_key', 'disease'],
-    cells={'dimensions': ['disease', 'followups_12m', 'latest_controlled']}) }}
+    cells={'dimensions': ['disease', 'followups_12m', 'latest_controlled']},
+    moves='followup_window_moves') }}
 with followups as (
     {%- for part in person_month_parts() %}
     select
@@ -26,9 +28,8 @@ with followups as (
             order by followup.followup_date desc, followup.followup_key desc) as recency
     from {{ ref('indicator_months') }} as months
     inner join {{ ref('chronic_followup') }} as followup
-        on followup.followup_date <= months.as_of_date
-       and followup.followup_date > months.as_of_date - interval '12 months'
-    where followup.disease in ('hypertension', 'diabetes')
+        on {{ in_followup_window('followup.followup_date', 'months.as_of_date') }}
+    where followup.disease in {{ managed_diseases() }}
       and {{ person_month_part(part, 'months.month_start', 'followup.person_key') }}
     {%- if not loop.last %}
     union all{% endif %}

@@ -4,8 +4,10 @@
 -- Incremental by month and person like indicator_managed_patients, which it reads
 -- (macros/person_months.sql): a night rewrites the same months and people that table
 -- rewrote (a row here depends on that table's rows of its month and person only), not the
--- 2.5 million rows of a year (11 s).
-{{ person_month_config() }}
+-- 2.5 million rows of a year (11 s), and slides its running month with it (whose people
+-- it finds in the follow-ups):
+-- depends_on: {{ ref('chronic_followup') }}
+{{ person_month_config(moves='followup_window_moves') }}
 with managed as (
     {%- for part in person_month_parts() %}
     select * from {{ ref('indicator_managed_patients') }} as managed
