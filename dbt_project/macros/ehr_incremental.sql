@@ -27,7 +27,8 @@
 {#- config for an incremental ehr table keyed by `key`, built from the latest versions in
     the model `latest_model`. The pre-hooks are Jinja strings, rendered when the model runs
     (not when it is parsed): first ehr_delete_cancelled, then `extra_pre_hooks`.
-    `extra_indexes`: more of the table's own (columns lists).
+    `extra_indexes`: more of the table's own (columns lists); `extra_post_hooks`: run
+    after the key's and the indexes' (a partial index, as Jinja strings too).
     An encounter-bound table (diagnoses, results, prescriptions) has no index on
     encounter_key: its md5 values put a night's rows on random pages of an index as large
     as the key's (300 MB each on a year's diagnoses and prescriptions, read back from disk
@@ -35,7 +36,7 @@
     they find the records through the latest model's encounter index instead. A table
     built with that index loses it (drop_retired_index). -#}
 {% macro ehr_incremental_config(key, latest_model, encounter_bound=false,
-                                extra_pre_hooks=[], extra_indexes=[]) -%}
+                                extra_pre_hooks=[], extra_indexes=[], extra_post_hooks=[]) -%}
 {#- the key: unique by its hash index (macros/hashed_keys.sql) -#}
 {%- set indexes = [{'columns': ['batch_id']}] -%}
 {%- for columns in extra_indexes -%}
@@ -50,7 +51,7 @@
 {{ config(materialized='incremental', unique_key=key, incremental_strategy='delete+insert',
           on_schema_change='fail', indexes=indexes,
           pre_hook=[delete_cancelled] + extra_pre_hooks,
-          post_hook=post_hooks) }}
+          post_hook=post_hooks + extra_post_hooks) }}
 {%- endmacro %}
 
 

@@ -11,7 +11,7 @@
     A closed month of an unchanged person depends on nothing else, so its row stays.
     A model that knows which of a month's rows a move of its measuring day can change
     (`moves`: the managed-patient models, whose rows change only when a follow-up enters or
-    leaves the twelve-month window, macros/followup_window.sql) slides the month instead:
+    leaves the twelve-month window, macros/chronic_disease.sql) slides the month instead:
     it measures only those people. A year's running month is 258,000 managed patients; a
     night moves a few thousand of them.
     What is measured is then written as a difference (get_incremental_person_month_diff_sql):

@@ -162,7 +162,8 @@ def _as_before_incremental(url: str) -> None:
     columns were added (its newest column missing: the upgrade is told by that); the
     candidate's indicator_referrals a plain table (no batch_id, no index, no cells); the
     candidate's diagnoses with the indexes they had: one on encounter_key (it must go) and
-    a unique btree on their key (it must become the key's hash constraint)."""
+    a unique btree on their key (it must become the key's hash constraint), and no partial
+    index of the chronic diagnoses (it must be made)."""
     with psycopg.connect(url) as conn:
         conn.execute("create index on ehr__candidate.condition (encounter_key)")
         (hashed,) = conn.execute(
@@ -170,6 +171,10 @@ def _as_before_incremental(url: str) -> None:
             "and conrelid = 'ehr__candidate.condition'::regclass").fetchone()
         conn.execute(f'alter table ehr__candidate.condition drop constraint "{hashed}"')
         conn.execute("create unique index on ehr__candidate.condition (condition_key)")
+        for (partial,) in conn.execute(
+                "select indexrelid::regclass::text from pg_index where indpred is not null "
+                "and indrelid = 'ehr__candidate.condition'::regclass").fetchall():
+            conn.execute(f"drop index {partial}")
         for model in EMPI:
             if model != "int_identity_anchors":
                 conn.execute(f"alter table chw_intermediate.{model} drop column batch_id")
@@ -258,8 +263,10 @@ def test_full_refresh_equals_incremental_nights(county, server_url, tmp_path: Pa
                 assert 0 <= written < rows / 4, (night, model, written)
         if night == EMPI_UPGRADE_NIGHT:  # the retired indexes went, the key's hash came
             # (published: the candidate the run built)
+            # and the chronic diagnoses' partial index (macros/chronic_disease.sql) is back
             assert _indexes(nightly, "ehr", "condition") == [
-                (["batch_id"], "btree", False), (["condition_key"], "hash", True)], \
+                (["batch_id"], "btree", False), (["condition_key"], "hash", True),
+                (["person_key", "recorded_at"], "btree", False)], \
                 _indexes(nightly, "ehr", "condition")
         if night == EMPI_UPGRADE_NIGHT:  # every referral written once, the index back
             # (published: the candidate the run built)

@@ -4,7 +4,9 @@
 -- icd10_chapters); a code outside ICD-10 is here, flagged (code_in_value_set), and counted
 -- in quality.terminology_coverage. Cancelled diagnoses and those of cancelled encounters
 -- are absent (macro current_clinical_records). Incremental (macros in ehr_incremental.sql).
-{{ ehr_incremental_config('condition_key', 'int_conditions__latest', encounter_bound=true) }}
+-- The chronic diagnoses have a partial index of their own (macros/chronic_disease.sql).
+{{ ehr_incremental_config('condition_key', 'int_conditions__latest', encounter_bound=true,
+                          extra_post_hooks=["{{ chronic_diagnoses_index() }}"]) }}
 with current_records as (
     {{ current_clinical_records(ref('int_conditions__latest')) }}
 ),

@@ -29,10 +29,10 @@ with contracts as (
     group by person_key
 ),
 
-chronic_diagnoses as (  -- a current diagnosis I10-I15 / E10-E14
+chronic_diagnoses as (  -- a current diagnosis I10-I15 / E10-E14, by its partial index
     select person_key, min(recorded_at::date) as since
     from {{ ref('condition') }}
-    where code ~ '^(I1[0-5]|E1[0-4])'
+    where {{ is_chronic_diagnosis('code') }}
     group by person_key
 ),
 
@@ -43,7 +43,7 @@ followups as (  -- everything indicator_managed_patients reads of a follow-up, i
                                     managing_facility_code, sbp, dbp, fasting_glucose), ','
                           order by followup_key))                      as followups_digest
     from {{ ref('chronic_followup') }}
-    where disease in ('hypertension', 'diabetes')
+    where disease in {{ managed_diseases() }}
     group by person_key
 ),
 

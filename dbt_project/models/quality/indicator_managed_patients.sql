@@ -5,7 +5,7 @@
 -- < 7.0 mmol/L; no reading = not controlled) and the managing facility of the latest
 -- follow-up, which places the patient. Incremental by month and person
 -- (macros/person_months.sql); the running month slides: a night rewrites only the people
--- with a follow-up entering or leaving the window (macros/followup_window.sql).
+-- with a follow-up entering or leaving the window (macros/chronic_disease.sql).
 {{ person_month_config(key=['period_date', 'person_key', 'disease'],
     cells={'dimensions': ['disease', 'followups_12m', 'latest_controlled']},
     moves='followup_window_moves') }}

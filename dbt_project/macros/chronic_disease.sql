@@ -1,3 +1,31 @@
+{#- The rules of chronic disease management (hypertension and diabetes) the indicators
+    share, each in one place. -#}
+
+{#- A diagnosis that makes a person a known hypertension or diabetes patient (a current
+    I10-I15 / E10-E14; int_indicator_people.chronic_since). -#}
+{% macro is_chronic_diagnosis(code) -%}
+{{ code }} ~ '^(I1[0-5]|E1[0-4])'
+{%- endmacro %}
+
+
+{#- The post-hook of ehr.condition: a partial index of the chronic diagnoses by person, which
+    int_indicator_people reads each night (by an index-only scan: 0.3 s, where reading all
+    4.6 million diagnoses of a year for the quarter that are chronic took 2.9 s). Made
+    when missing, also on a table from before it. -#}
+{% macro chronic_diagnoses_index() -%}
+do $chronic_diagnoses_index$ begin
+    if not exists (
+        select 1 from pg_index as ix
+        where {{ index_of_this_on('ix', ['person_key', 'recorded_at']) }}
+          and ix.indpred is not null)
+    then
+        create index on {{ this }} (person_key, recorded_at)
+        where {{ is_chronic_diagnosis('code') }};
+    end if;
+end $chronic_diagnoses_index$
+{%- endmacro %}
+
+
 {#- The twelve months a managed chronic patient's follow-ups count in, up to a month's
     measuring day (纳入管理: a current follow-up in the twelve months up to it), the one
     place indicator_managed_patients and its slide read it from. -#}
