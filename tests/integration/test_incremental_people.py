@@ -459,3 +459,66 @@ def _person_keys(url: str, ids: dict[str, str]) -> dict[str, str]:
         keys = dict(conn.execute(
             "select id_number_18, person_key from chw_intermediate.int_person_by_id_number"))
     return {p: keys[id_number] for p, id_number in ids.items()}
+
+
+def test_the_residents_running_month_slides_with_birthdays_and_contracts(fresh_db,
+                                                                         tmp_path: Path):
+    """The contracted residents' running month moves the same way: measured as of March 1,
+    then March 2, with nothing of the residents changing, only those whose row reads
+    differently on the new day are measured: r1 turns 65 (a priority resident now), r2's
+    contract ended on March 1, r3's starts on March 2 (sent early), r5 is born on March 2
+    (a baby is a priority resident). r4, 70 years old, keeps the row the first night wrote.
+    The table equals a full rebuild but for the day the kept row was measured as of."""
+    selection = ["--select", "+indicator_contracted_residents",
+                 "--indirect-selection", "cautious"]
+    births = {"r1": dt.date(1961, 3, 2), "r2": dt.date(1986, 5, 1), "r3": dt.date(1986, 5, 2),
+              "r4": dt.date(1956, 1, 1), "r5": dt.date(2026, 3, 2)}
+    ids = {r: make_id_number("370322", born, n) for n, (r, born) in enumerate(births.items())}
+    contracts = {"r2": ("2025-03-01", "2026-03-01"), "r3": ("2026-03-02", "2027-03-01")}
+
+    def build(args: list[str], n: str) -> None:
+        done = run_dbt(["build", *args, *selection], fresh_db, tmp_path / n)
+        assert done.returncode == 0, done.stdout[-4000:]
+
+    def march() -> dict[str, tuple]:
+        """March rows by resident: (is_contracted, is_priority, as_of_date, batch_id)."""
+        names = {key: r for r, key in _person_keys(fresh_db, ids).items()}
+        with psycopg.connect(fresh_db) as conn:
+            return {names[person]: tuple(rest) for person, *rest in conn.execute(
+                "select person_key, is_contracted, is_priority, as_of_date::text, batch_id "
+                "from quality__candidate.indicator_contracted_residents "
+                "where period_date = '2026-03-01'")}
+
+    with psycopg.connect(fresh_db) as conn:
+        ensure_schema(conn)
+        conn.execute("insert into ingest.facilities values ('T1', 't', 'township_center', "
+                     "'370322101', 'csv', true, '370322')")
+        _load(conn, "patients", [{"record_id": r, "id_type": "01", "id_number": ids[r],
+                                  "name": "王五", "sex": "1", "birth_date": str(births[r]),
+                                  "address_code": "370322101001",
+                                  "updated_at": "2026-03-01 08:00", "change_flag": "1"}
+                                 for r in ids], NIGHT, batch=1)
+        _load(conn, "encounters", [_encounter("e1", "1", "2026-03-01 09:00")], NIGHT, batch=1)
+        _load(conn, "family_doctor_contracts", [
+            {"record_id": f"c{r}", "id_number": ids[r], "team_code": "T1",
+             "township_code": "370322101", "signed_date": signed, "end_date": ended,
+             "updated_at": "2026-03-01 09:00", "change_flag": "1"}
+            for r, (signed, ended) in contracts.items()], NIGHT, batch=1)
+        conn.commit()
+    build([], "n1")
+    assert march() == {"r2": (True, False, "2026-03-01", 1),
+                       "r4": (False, True, "2026-03-01", 1)}, march()
+    night2 = NIGHT + dt.timedelta(days=1)
+    with psycopg.connect(fresh_db) as conn:  # only a visit: the measuring day moves
+        _load(conn, "encounters", [{**_encounter("e2", "1", "2026-03-02 09:00"),
+                                    "start_time": "2026-03-02 08:00:00"}], night2, batch=2)
+        conn.commit()
+    build([], "n2")
+    slid = march()
+    assert slid == {"r1": (False, True, "2026-03-02", 2), "r3": (True, False, "2026-03-02", 2),
+                    "r4": (False, True, "2026-03-01", 1), "r5": (False, True, "2026-03-02", 2)}, \
+        slid
+    build(["--full-refresh"], "full2")
+    rebuilt = march()
+    assert {r: row[:2] for r, row in rebuilt.items()} == {r: row[:2] for r, row in slid.items()}
+    assert {row[2] for row in rebuilt.values()} == {"2026-03-02"}

@@ -3,8 +3,12 @@
 -- hold, with the priority groups that make them a priority resident (重点人群): 65 and
 -- over or 0-6 years old then, or a known hypertension or diabetes patient (a current
 -- diagnosis I10-I15 / E10-E14 or a follow-up for it: int_indicator_people.chronic_since).
--- Incremental by month and person (macros/person_months.sql).
-{{ person_month_config(cells={'dimensions': ['is_contracted', 'is_priority']}) }}
+-- Incremental by month and person (macros/person_months.sql); the running month slides:
+-- a night measures only the residents born, dead, changing priority or with a contract
+-- starting or ending since the day it was measured as of (macros/residents.sql), found in:
+-- depends_on: {{ ref('patient') }}
+{{ person_month_config(cells={'dimensions': ['is_contracted', 'is_priority']},
+                       moves='contracted_resident_moves') }}
 with residents as (
     {%- for part in person_month_parts() %}
     select residents.*, people.chronic_since
@@ -23,8 +27,7 @@ contracted as (
     from residents
     inner join {{ ref('family_doctor_contract') }} as contract
         on contract.person_key = residents.person_key
-       and contract.signed_date <= residents.as_of_date
-       and (contract.end_date is null or contract.end_date >= residents.as_of_date)
+       and {{ contract_in_force_on('contract', 'residents.as_of_date') }}
 )
 
 select
@@ -32,8 +35,8 @@ select
                      'residents.month_start', township_code='residents.township_code') }},
     residents.person_key,
     contracted.person_key is not null                                 as is_contracted,
-    (residents.age_years >= 65 or residents.age_years <= 6
-     or coalesce(residents.chronic_since <= residents.as_of_date, false)) as is_priority,
+    {{ is_priority_resident('residents.age_years', 'residents.chronic_since',
+                            'residents.as_of_date') }}                   as is_priority,
     residents.as_of_date,
     {{ newest_loaded_batch() }}                                           as batch_id
 from residents
@@ -41,5 +44,5 @@ left join contracted
     on contracted.month_start = residents.month_start
    and contracted.person_key = residents.person_key
 where contracted.person_key is not null
-   or residents.age_years >= 65 or residents.age_years <= 6
-   or residents.chronic_since <= residents.as_of_date
+   or {{ is_priority_resident('residents.age_years', 'residents.chronic_since',
+                              'residents.as_of_date') }}
