@@ -147,6 +147,11 @@ true
 {%- elif part == 'people' -%}
 {{ person_column }} in ({{ people_to_rewrite(watermark) | indent(4) }})
 and {{ month_column }} not in ({{ months_to_remeasure(plan) }})
+{%- elif part == 'moved' and by_key -%}
+({{ month_column }}, {{ person_column }}) in (
+    select moves.month_start, moves.person_key
+    from ({{ person_months_moved(plan) | indent(4) }}) as moves (month_start, person_key)
+    where moves.person_key not in ({{ people_to_rewrite(watermark) | indent(4) }}))
 {%- elif part == 'moved' -%}
 ({{ month_column }}, {{ person_column }}) in ({{ person_months_moved(plan) | indent(4) }})
 and {{ person_column }} not in ({{ people_to_rewrite(watermark) | indent(4) }})
