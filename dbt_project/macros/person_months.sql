@@ -10,10 +10,12 @@
         known chronic disease, follow-ups, a person gone into another by an EMPI relink).
     A closed month of an unchanged person depends on nothing else, so its row stays.
     A model that knows which of a month's rows a move of its measuring day can change
-    (`moves`: the managed-patient models, whose rows change only when a follow-up enters or
-    leaves the twelve-month window, macros/chronic_disease.sql) slides the month instead:
-    it measures only those people. A year's running month is 258,000 managed patients; a
-    night moves a few thousand of them.
+    (`moves`) slides the month instead: it measures only those people. The managed-patient
+    models' rows change only when a follow-up enters or leaves the twelve-month window
+    (macros/chronic_disease.sql), a contracted resident's when they are born or die, turn 7
+    or 65, become a known chronic patient or see a contract start or end
+    (macros/residents.sql). A year's running month is 258,000 managed patients and 409,000
+    contracted residents; a night moves a few thousand and a few hundred of them.
     What is measured is then written as a difference (get_incremental_person_month_diff_sql):
     only the rows whose figures changed are deleted and written. A changed person keeps
     the rows of the months the change did not touch (a new follow-up changes the running
