@@ -343,14 +343,7 @@ def test_a_closed_months_managed_patients_follow_their_followups(fresh_db, tmp_p
                 "dbp": "80", "updated_at": updated, "change_flag": flag}
 
     with psycopg.connect(fresh_db) as conn:
-        ensure_schema(conn)
-        conn.execute("insert into ingest.facilities values ('T1', 't', 'township_center', "
-                     "'370322101', 'csv', true, '370322')")
-        _load(conn, "patients", [{"record_id": p, "id_type": "01", "id_number": ids[p],
-                                  "name": "王五", "sex": "1", "birth_date": "1950-06-01",
-                                  "address_code": "370322101001",
-                                  "updated_at": "2026-03-01 08:00", "change_flag": "1"}
-                                 for p in ids], NIGHT, batch=1)
+        _register(conn, ids)
         _load(conn, "encounters", [  # February and March have data: two months measured
             {**_encounter("e1", "1", "2026-03-01 09:00"), "start_time": "2026-02-20 08:00:00"},
             _encounter("e2", "1", "2026-03-01 09:00")], NIGHT, batch=1)
@@ -416,14 +409,7 @@ def test_the_running_month_slides_with_the_followup_window(fresh_db, tmp_path: P
                     ("managed_chronic_admission_rate__denominator", "null"))}
 
     with psycopg.connect(fresh_db) as conn:
-        ensure_schema(conn)
-        conn.execute("insert into ingest.facilities values ('T1', 't', 'township_center', "
-                     "'370322101', 'csv', true, '370322')")
-        _load(conn, "patients", [{"record_id": p, "id_type": "01", "id_number": ids[p],
-                                  "name": "王五", "sex": "1", "birth_date": "1950-06-01",
-                                  "address_code": "370322101001",
-                                  "updated_at": "2026-03-01 08:00", "change_flag": "1"}
-                                 for p in ids], NIGHT, batch=1)
+        _register(conn, ids)
         _load(conn, "encounters", [_encounter("e1", "1", "2026-03-01 09:00")], NIGHT, batch=1)
         _load(conn, "chronic_followups", [
             {"record_id": f"f{p}", "id_number": ids[p], "disease": "hypertension",
@@ -435,11 +421,7 @@ def test_the_running_month_slides_with_the_followup_window(fresh_db, tmp_path: P
     assert {t: sorted(rows) for t, rows in march().items()} == {
         "indicator_managed_patients": ["p1", "p2"],
         "managed_chronic_admission_rate__denominator": ["p1", "p2"]}
-    night2 = NIGHT + dt.timedelta(days=1)
-    with psycopg.connect(fresh_db) as conn:  # only a visit: the measuring day moves
-        _load(conn, "encounters", [{**_encounter("e2", "1", "2026-03-02 09:00"),
-                                    "start_time": "2026-03-02 08:00:00"}], night2, batch=2)
-        conn.commit()
+    _measuring_day_moves(fresh_db)
     build([], "n2")
     slid = march()
     assert slid == {"indicator_managed_patients": {
@@ -490,14 +472,7 @@ def test_the_residents_running_month_slides_with_birthdays_and_contracts(fresh_d
                 "where period_date = '2026-03-01'")}
 
     with psycopg.connect(fresh_db) as conn:
-        ensure_schema(conn)
-        conn.execute("insert into ingest.facilities values ('T1', 't', 'township_center', "
-                     "'370322101', 'csv', true, '370322')")
-        _load(conn, "patients", [{"record_id": r, "id_type": "01", "id_number": ids[r],
-                                  "name": "王五", "sex": "1", "birth_date": str(births[r]),
-                                  "address_code": "370322101001",
-                                  "updated_at": "2026-03-01 08:00", "change_flag": "1"}
-                                 for r in ids], NIGHT, batch=1)
+        _register(conn, ids, births)
         _load(conn, "encounters", [_encounter("e1", "1", "2026-03-01 09:00")], NIGHT, batch=1)
         _load(conn, "family_doctor_contracts", [
             {"record_id": f"c{r}", "id_number": ids[r], "team_code": "T1",
@@ -508,11 +483,7 @@ def test_the_residents_running_month_slides_with_birthdays_and_contracts(fresh_d
     build([], "n1")
     assert march() == {"r2": (True, False, "2026-03-01", 1),
                        "r4": (False, True, "2026-03-01", 1)}, march()
-    night2 = NIGHT + dt.timedelta(days=1)
-    with psycopg.connect(fresh_db) as conn:  # only a visit: the measuring day moves
-        _load(conn, "encounters", [{**_encounter("e2", "1", "2026-03-02 09:00"),
-                                    "start_time": "2026-03-02 08:00:00"}], night2, batch=2)
-        conn.commit()
+    _measuring_day_moves(fresh_db)
     build([], "n2")
     slid = march()
     assert slid == {"r1": (False, True, "2026-03-02", 2), "r3": (True, False, "2026-03-02", 2),
@@ -522,3 +493,28 @@ def test_the_residents_running_month_slides_with_birthdays_and_contracts(fresh_d
     rebuilt = march()
     assert {r: row[:2] for r, row in rebuilt.items()} == {r: row[:2] for r, row in slid.items()}
     assert {row[2] for row in rebuilt.values()} == {"2026-03-02"}
+
+
+def _register(conn: psycopg.Connection, ids: dict[str, str],
+              births: dict[str, dt.date] | None = None) -> None:
+    """The schema, township centre T1 and one registration there per patient (ID number
+    `ids[p]`, born `births[p]` or on 1950-06-01), as batch 1 of NIGHT."""
+    ensure_schema(conn)
+    conn.execute("insert into ingest.facilities values ('T1', 't', 'township_center', "
+                 "'370322101', 'csv', true, '370322')")
+    _load(conn, "patients", [{"record_id": p, "id_type": "01", "id_number": ids[p],
+                              "name": "王五", "sex": "1",
+                              "birth_date": str((births or {}).get(p, "1950-06-01")),
+                              "address_code": "370322101001",
+                              "updated_at": "2026-03-01 08:00", "change_flag": "1"}
+                             for p in ids], NIGHT, batch=1)
+
+
+def _measuring_day_moves(url: str) -> None:
+    """Batch 2, the night after NIGHT: only a visit on March 2, which moves March's
+    measuring day a day on and changes nobody's indicator inputs."""
+    with psycopg.connect(url) as conn:
+        _load(conn, "encounters", [{**_encounter("e2", "1", "2026-03-02 09:00"),
+                                    "start_time": "2026-03-02 08:00:00"}],
+              NIGHT + dt.timedelta(days=1), batch=2)
+        conn.commit()
