@@ -13,16 +13,7 @@
     4.6 million diagnoses of a year for the quarter that are chronic took 2.9 s). Made
     when missing, also on a table from before it. -#}
 {% macro chronic_diagnoses_index() -%}
-do $chronic_diagnoses_index$ begin
-    if not exists (
-        select 1 from pg_index as ix
-        where {{ index_of_this_on('ix', ['person_key', 'recorded_at']) }}
-          and ix.indpred is not null)
-    then
-        create index on {{ this }} (person_key, recorded_at)
-        where {{ is_chronic_diagnosis('code') }};
-    end if;
-end $chronic_diagnoses_index$
+{{ index_if_missing(['person_key', 'recorded_at'], where=is_chronic_diagnosis('code')) }}
 {%- endmacro %}
 
 

@@ -5,21 +5,30 @@
     same uniqueness); a table that has them all costs one catalogue query per index. -#}
 {% macro add_missing_indexes() -%}
 {%- if is_incremental() -%}
-{%- for index in config.get('indexes', []) -%}
-{%- set unique = index.get('unique', false) %}
-do $add_missing_index$ begin
-    if not exists (
-        select 1 from pg_index as ix
-        where {{ index_of_this_on('ix', index.columns) }}
-          and ix.indisunique = {{ unique | string | lower }})
-    then
-        create {{ 'unique ' if unique }}index on {{ this }} ({{ index.columns | join(', ') }});
-    end if;
-end $add_missing_index$;
+{%- for index in config.get('indexes', []) %}
+{{ index_if_missing(index.columns, index.get('unique', false)) }};
 {%- endfor -%}
 {%- else -%}
 select 1
 {%- endif -%}
+{%- endmacro %}
+
+
+{#- Create the index on `columns` (`unique`, or partial: `where`) when the model's table
+    has no such index (the same columns in that order, the same uniqueness, partial or
+    not). -#}
+{% macro index_if_missing(columns, unique=false, where=none) -%}
+do $index_if_missing$ begin
+    if not exists (
+        select 1 from pg_index as ix
+        where {{ index_of_this_on('ix', columns) }}
+          and ix.indisunique = {{ unique | string | lower }}
+          and (ix.indpred is not null) = {{ (where is not none) | string | lower }})
+    then
+        create {{ 'unique ' if unique }}index on {{ this }} ({{ columns | join(', ') }})
+        {%- if where is not none %} where {{ where }}{% endif %};
+    end if;
+end $index_if_missing$
 {%- endmacro %}
 
 

@@ -108,48 +108,44 @@ where changed_batch_id > {{ watermark }}
 {%- endmacro %}
 
 
-{#- The parts a person-month model's rows are selected in, each a union all branch with
-    its own condition (person_month_part): in an incremental run, the months to measure
+{#- The conditions a person-month model's rows are selected by (its month and person
+    columns), each its own union all branch: in an incremental run, the months to measure
     again (every person), the people to measure again (the other months) and the people a
-    moved month's slide changes (the other people); otherwise all. Separate branches, not
-    one `or`: an `or` of IN lists cannot become semi-joins, and with a freshly built
-    table's unknown size the planner may run a subquery per row. -#}
-{% macro person_month_parts() -%}
-{%- if not is_incremental() -%}{%- do return(['all']) -%}{%- endif -%}
-{%- do return(['months', 'people'] + (['moved'] if person_month_plan().moved else [])) -%}
+    moved month's slide changes (the other people); otherwise all. The plan and the
+    watermark are read once for all of them. Separate branches, not one `or`: an `or` of IN
+    lists cannot become semi-joins, and with a freshly built table's unknown size the
+    planner may run a subquery per row. -#}
+{% macro person_month_parts(month_column, person_column) -%}
+{%- set depends_on = [ref('indicator_months'), ref('int_indicator_people')] -%}
+{#- (refs outside the branches: dependencies dbt sees when it parses) -#}
+{%- if not is_incremental() -%}{%- do return(['true']) -%}{%- endif -%}
+{%- set plan = person_month_plan() -%}
+{%- set watermark = ehr_watermark() -%}
+{%- set parts = [] -%}
+{%- for part in person_month_part_names(plan) -%}
+{%- do parts.append(person_month_scope(part, plan, watermark, month_column, person_column)) -%}
+{%- endfor -%}
+{%- do return(parts) -%}
 {%- endmacro %}
 
 
-{#- The condition of one part on the model's rows (month and person columns). -#}
-{% macro person_month_part(part, month_column, person_column) -%}
-{%- set depends_on = [ref('indicator_months'), ref('int_indicator_people')] -%}
-{#- (refs outside the branches: dependencies dbt sees when it parses) -#}
-{%- if part == 'all' -%}
-true
-{%- else -%}
-{{ person_month_scope(part, person_month_plan(), ehr_watermark(), month_column,
-                      person_column) }}
-{%- endif -%}
+{#- The parts of an incremental run of `plan`. -#}
+{% macro person_month_part_names(plan) -%}
+{%- do return(['months', 'people'] + (['moved'] if plan.moved else [])) -%}
 {%- endmacro %}
 
 
 {#- The rows of part `part` of `plan` (a condition on a month and a person column): in the
-    model's select, what it measures; in its writes (`by_key`: the table's own month and
-    person, found by its unique index), the rows that measure replaces. -#}
+    model's select, what it measures; in its writes (`moved_table`: the moves gathered
+    into chw_person_months_moved), the rows that measure replaces. -#}
 {% macro person_month_scope(part, plan, watermark, month_column, person_column,
-                            by_key=false) -%}
+                            moved_table=false) -%}
 {%- if part == 'months' -%}
 {{ month_column }} in ({{ months_to_remeasure(plan) }})
-{%- elif part == 'people' and by_key -%}
-({{ month_column }}, {{ person_column }}) in (
-    select months.month_start, people.person_key
-    from {{ ref('indicator_months') }} as months
-    cross join ({{ people_to_rewrite(watermark) | indent(4) }}) as people
-    where months.month_start not in ({{ months_to_remeasure(plan) }}))
 {%- elif part == 'people' -%}
 {{ person_column }} in ({{ people_to_rewrite(watermark) | indent(4) }})
 and {{ month_column }} not in ({{ months_to_remeasure(plan) }})
-{%- elif part == 'moved' and by_key -%}
+{%- elif part == 'moved' and moved_table -%}
 ({{ month_column }}, {{ person_column }}) in (
     select month_start, person_key from chw_person_months_moved)
 {%- elif part == 'moved' -%}
@@ -205,10 +201,10 @@ where moves.person_key not in ({{ people_to_rewrite(watermark) | indent(4) }});
 analyze chw_person_months_moved;
 {%- endif %}
 {{ cells_delta_begin() }}
-{%- for part in person_month_parts() %}
+{%- for part in person_month_part_names(plan) %}
 {{ delete_counting_cells(
     person_month_scope(part, plan, watermark, target ~ '.period_date', target ~ '.person_key',
-                       by_key=(part == 'moved'))
+                       moved_table=true)
     ~ '\nand ' ~ repeated) }};
 {%- endfor %}
 {#- its months walked on the unique index, not every row read -#}

@@ -10,13 +10,13 @@
 {{ person_month_config(cells={'dimensions': ['is_contracted', 'is_priority']},
                        moves='contracted_resident_moves') }}
 with residents as (
-    {%- for part in person_month_parts() %}
+    {%- for part in person_month_parts('residents.month_start', 'residents.person_key') %}
     select residents.*, people.chronic_since
     from {{ ref('indicator_residents') }} as residents
     inner join {{ ref('int_indicator_people') }} as people
         on people.person_key = residents.person_key
        and not people.gone
-    where {{ person_month_part(part, 'residents.month_start', 'residents.person_key') }}
+    where {{ part }}
     {%- if not loop.last %}
     union all{% endif %}
     {%- endfor %}

@@ -4,13 +4,13 @@
 -- whether the latest reading is controlled (blood pressure < 140/90 mmHg; fasting glucose
 -- < 7.0 mmol/L; no reading = not controlled) and the managing facility of the latest
 -- follow-up, which places the patient. Incremental by month and person
--- (macros/person_months.sql); the running month slides: a night rewrites only the people
+-- (macros/person_months.sql); the running month slides: a night measures only the people
 -- with a follow-up entering or leaving the window (macros/chronic_disease.sql).
 {{ person_month_config(key=['period_date', 'person_key', 'disease'],
     cells={'dimensions': ['disease', 'followups_12m', 'latest_controlled']},
     moves='followup_window_moves') }}
 with followups as (
-    {%- for part in person_month_parts() %}
+    {%- for part in person_month_parts('months.month_start', 'followup.person_key') %}
     select
         months.month_start,
         months.as_of_date,
@@ -30,7 +30,7 @@ with followups as (
     inner join {{ ref('chronic_followup') }} as followup
         on {{ in_followup_window('followup.followup_date', 'months.as_of_date') }}
     where followup.disease in {{ managed_diseases() }}
-      and {{ person_month_part(part, 'months.month_start', 'followup.person_key') }}
+      and {{ part }}
     {%- if not loop.last %}
     union all{% endif %}
     {%- endfor %}

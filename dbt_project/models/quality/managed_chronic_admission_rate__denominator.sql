@@ -9,9 +9,9 @@
 -- depends_on: {{ ref('chronic_followup') }}
 {{ person_month_config(moves='followup_window_moves') }}
 with managed as (
-    {%- for part in person_month_parts() %}
+    {%- for part in person_month_parts('managed.period_date', 'managed.person_key') %}
     select * from {{ ref('indicator_managed_patients') }} as managed
-    where {{ person_month_part(part, 'managed.period_date', 'managed.person_key') }}
+    where {{ part }}
     {%- if not loop.last %}
     union all{% endif %}
     {%- endfor %}
