@@ -58,12 +58,13 @@ select * from {{ cells_table(ref(rows)) }}
 
 {#- How indicator_measure sums the part `model`: from the cells of its row table
     ({'relation', 'rows': the row table, 'where', 'amount', 'township'}), or none (its own
-    rows). Only when the
-    graph is there (execution); parsing sees the part's own ref. -#}
+    rows). A part that is a row table with cells itself (the person-months of
+    managed_chronic_admission_rate__denominator) is summed from its own cells. Only when
+    the graph is there (execution); parsing sees the part's own ref. -#}
 {% macro indicator_cells_source(model) -%}
 {%- if not execute -%}{%- do return(none) -%}{%- endif -%}
 {%- set found = indicator_part_chain(model) -%}
-{%- if found.rows == model or _chw_model(found.rows ~ '__cells') is none -%}
+{%- if _chw_model(found.rows ~ '__cells') is none -%}
     {%- do return(none) -%}
 {%- endif -%}
 {%- do return({'relation': ref(found.rows ~ '__cells'), 'rows': found.rows,

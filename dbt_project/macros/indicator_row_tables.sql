@@ -1,6 +1,7 @@
 {#- The indicator row tables that grow with history (indicator_visits: every visit,
     indicator_settlements: every settlement; 4 million rows each at a year of a million
-    residents; indicator_referrals: every referral) were rebuilt whole each night. They are incremental in the recycled quality
+    residents; indicator_referrals: every referral; indicator_admissions: every admission;
+    repeat_test_rate__denominator: every coded lab result) were rebuilt whole each night. They are incremental in the recycled quality
     candidate (countyhealth.publish), the way the ehr tables they read are: a night deletes,
     then writes again, the rows of the records changed after the table's newest batch: a
     new version or a cancellation, a person relinked or registered again (the ehr tables'
@@ -16,7 +17,7 @@
     {'dimensions', 'measures'} (macros/cells_upkeep.sql), or none. A table from before it was incremental (no batch_id; indicator_referrals
     before part 15) has no watermark: its first run writes every row again and adds the
     column, and its cells are summed (add_missing_indexes then gives it its indexes). -#}
-{% macro indicator_rows_config(rewrite, cells=none) -%}
+{% macro indicator_rows_config(rewrite, cells=none, extra_post_hooks=[]) -%}
 {{ config(materialized='incremental', incremental_strategy='append',
           on_schema_change='append_new_columns',
           indexes=[{'columns': ['batch_id']}],
@@ -25,13 +26,19 @@
                    ~ "{{ delete_counting_cells('subject_key in (' ~ " ~ rewrite ~ " ~ ')') }}"
                    ~ "{% else %}select 1{% endif %}",
           post_hook=["{{ hashed_key('subject_key') }}", "{{ cells_upkeep() }}",
-                     "{{ add_missing_indexes() }}"]) }}
+                     "{{ add_missing_indexes() }}"] + extra_post_hooks) }}
 {%- endmacro %}
 
 
-{#- The visits to write again: encounters changed since the watermark. -#}
-{% macro visit_rows_to_rewrite() -%}
+{#- The visits and admissions to write again: encounters changed since the watermark. -#}
+{% macro encounter_rows_to_rewrite() -%}
 {{ changed_record_keys(ref('int_encounters__latest')) }}
+{%- endmacro %}
+
+
+{#- The lab results to write again: changed since the watermark, or their encounter. -#}
+{% macro lab_result_rows_to_rewrite() -%}
+{{ changed_record_keys(ref('int_lab_results__latest'), encounter_bound=true) }}
 {%- endmacro %}
 
 
@@ -64,4 +71,12 @@ where settlement.id_number_18 = any(array(
     where by_id.person_key in (select person_key from {{ people }}
                                where township_changed_batch_id > {{ watermark }})))
 {%- endif -%}
+{%- endmacro %}
+
+
+{#- The settlements of an admission outside the county: the condition of
+    hospitalisation_rate__numerator and of indicator_settlements' partial index, one text
+    (the planner uses a partial index only for a query whose condition implies its own). -#}
+{% macro admitted_outside_county() -%}
+is_inpatient and not in_county
 {%- endmacro %}

@@ -58,7 +58,8 @@ PERSON_MONTHS = ("indicator_contracted_residents", "indicator_managed_patients",
                  "managed_chronic_admission_rate__denominator")
 # the quality row tables that grow with history: an unchanged record's row is kept
 ROW_TABLES = ("indicator_visits", "indicator_settlements")
-SPARSE_ROW_TABLES = ("indicator_referrals",)  # a night may bring none
+SPARSE_ROW_TABLES = ("indicator_referrals",  # a night may bring none
+                     "indicator_admissions", "repeat_test_rate__denominator")
 QUALITY_INCREMENTAL = (*PERSON_MONTHS, *ROW_TABLES, *SPARSE_ROW_TABLES)
 # the person tables: an unchanged person's rows are kept (schema: the ehr ones are recycled)
 PERSON_TABLES = (("ehr", "patient"), ("ehr", "patient_registration"), ("pii", "person"))
@@ -69,9 +70,11 @@ COMPARED_SCHEMAS = ("chw_intermediate", "pii", "ehr", "quality")
 HISTORY_COLUMNS = "'linked_batch_id', 'changed_batch_id', 'township_changed_batch_id'"
 STAMPED = (*QUALITY_INCREMENTAL, *(t for _, t in PERSON_TABLES), "indicator_summary")
 # nor which months a row table's runs moved the cells of (a full build knows none)
-WITH_CELLS = ("indicator_contracted_residents", "indicator_managed_patients", *ROW_TABLES,
-              *SPARSE_ROW_TABLES)
+WITH_CELLS = (*PERSON_MONTHS, *ROW_TABLES, "indicator_referrals")
+# nor the ehr tables' code counts, kept per table oid (macros/code_counts.sql): the
+# terminology_coverage made from them is compared
 HISTORY_TABLES = (("chw_intermediate", "int_identity_links"),
+                  ("chw_intermediate", "ehr_code_counts"),
                   *(("quality", f"{t}__cells_moved") for t in WITH_CELLS))
 # nor are the people gone in earlier nights (kept so that a recycled candidate two nights
 # behind still deletes their rows; a full refresh has never seen them)
@@ -297,7 +300,8 @@ def test_full_refresh_equals_incremental_nights(county, server_url, tmp_path: Pa
     # the incremental tables were added to, never rebuilt
     assert _oids(nightly) == oids_after_first
     assert len(oids_after_first) == len(INCREMENTAL) + len(ALSO_INCREMENTAL)
-    assert _person_month_oids(nightly) == quality_oids and len(quality_oids) == 14
+    assert _person_month_oids(nightly) == quality_oids
+    assert len(quality_oids) == 2 * (len(QUALITY_INCREMENTAL) + 1)
 
     for night in NIGHTS:
         _ingest(full, county, night)
@@ -314,11 +318,41 @@ def test_full_refresh_equals_incremental_nights(county, server_url, tmp_path: Pa
     _assert_latest_versions_published(nightly)
     _assert_link_history(nightly)
     _assert_measured_in_their_month(nightly)
+    _assert_code_counts_follow_writes(nightly)
     _assert_keys_exclusive(nightly, [
         *(f"chw_intermediate.{m}" for m in INCREMENTAL),
         *(f"{schema}.{t}" for schema in ("ehr", "ehr__candidate") for t in EHR_INCREMENTAL),
         *(f"{schema}.{t}" for schema in ("quality", "quality__candidate")
           for t in ROW_TABLES + SPARSE_ROW_TABLES)])
+
+
+def _assert_code_counts_follow_writes(url: str) -> None:
+    """The code counts an ehr table keeps (macros/code_counts.sql) follow any write, not only
+    the nightly runs': an update, a delete and a truncate, each checked against a count of
+    the rows (rolled back)."""
+    def counted(conn: psycopg.Connection) -> tuple[set, set]:
+        kept = set(conn.execute(
+            "select facility_code, records, unmapped from chw_intermediate.ehr_code_counts "
+            "where relid = 'ehr.condition'::regclass and records <> 0").fetchall())
+        rows = set(conn.execute(
+            "select facility_code, count(*), count(*) filter (where not code_in_value_set) "
+            "from ehr.condition group by 1").fetchall())
+        return kept, rows
+
+    with psycopg.connect(url) as conn:
+        kept, rows = counted(conn)
+        assert kept == rows and rows, (kept, rows)
+        (facility,) = conn.execute("select min(facility_code) from ehr.condition").fetchone()
+        conn.execute("update ehr.condition set code_in_value_set = not code_in_value_set "
+                     "where facility_code = %s", (facility,))
+        kept, rows = counted(conn)
+        assert kept == rows, (kept, rows)
+        conn.execute("delete from ehr.condition where facility_code = %s", (facility,))
+        kept, rows = counted(conn)
+        assert kept == rows and facility not in {f for f, _, _ in rows}, (kept, rows)
+        conn.execute("truncate ehr.condition")
+        assert counted(conn) == (set(), set())
+        conn.rollback()
 
 
 def _assert_keys_exclusive(url: str, tables: list[str]) -> None:

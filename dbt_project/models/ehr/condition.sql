@@ -6,7 +6,8 @@
 -- are absent (macro current_clinical_records). Incremental (macros in ehr_incremental.sql).
 -- The chronic diagnoses have a partial index of their own (macros/chronic_disease.sql).
 {{ ehr_incremental_config('condition_key', 'int_conditions__latest', encounter_bound=true,
-                          extra_post_hooks=["{{ chronic_diagnoses_index() }}"]) }}
+                          extra_post_hooks=["{{ chronic_diagnoses_index() }}",
+                                            "{{ keep_code_counts('not code_in_value_set') }}"]) }}
 with current_records as (
     {{ current_clinical_records(ref('int_conditions__latest')) }}
 ),

@@ -11,4 +11,4 @@ inner join {{ ref('patient') }} as patient
 union all
 select subject_key, period_date, null, null, township_code, amount
 from {{ ref('indicator_settlements') }}
-where is_inpatient and not in_county
+where {{ admitted_outside_county() }}  -- by its partial index

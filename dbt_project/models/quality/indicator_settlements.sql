@@ -5,9 +5,12 @@
 -- facility that gave it.
 -- Incremental: a night writes the settlements changed since, and those of persons whose
 -- township may have moved (macros/indicator_row_tables.sql).
+-- The admissions outside the county (hospitalisation_rate__numerator) are found by a partial
+-- index: a few of 4.5 million rows at a year, which that model read whole each night.
 {{ indicator_rows_config('settlement_rows_to_rewrite()',
     cells={'dimensions': ['in_county', 'is_inpatient', 'is_primary_care', 'care_township_code'],
-           'measures': ['amount', 'fund_paid']}) }}
+           'measures': ['amount', 'fund_paid']},
+    extra_post_hooks=["{{ index_if_missing(['period_date'], where=admitted_outside_county()) }}"]) }}
 select
     {{ indicator_row('settlement.settlement_key', 'settlement.admit_date',
                      'case when settlement.in_county then settlement.care_facility_code end',

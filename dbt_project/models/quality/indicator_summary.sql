@@ -13,6 +13,7 @@
 -- depends_on: {{ ref('indicator_managed_patients__cells') }}
 -- depends_on: {{ ref('indicator_contracted_residents__cells') }}
 -- depends_on: {{ ref('indicator_referrals__cells') }}
+-- depends_on: {{ ref('managed_chronic_admission_rate__denominator__cells') }}
 -- and the months they moved are read beside their row tables (macros/cells_upkeep.sql):
 -- depends_on: {{ ref('indicator_settlements') }}
 -- depends_on: {{ ref('indicator_visits') }}

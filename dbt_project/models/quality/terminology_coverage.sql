@@ -1,12 +1,9 @@
 -- How much of what facilities send maps onto the county's code lists, per facility and
--- code list: the unmapped are counted here, never dropped from ehr.
-select 'icd10_blocks'::text as code_list, facility_code,
-       count(*) as records, count(*) filter (where not code_in_value_set) as unmapped
-from {{ ref('condition') }}
-group by facility_code
+-- code list: the unmapped are counted here, never dropped from ehr. The counts are kept by
+-- ehr.condition and ehr.observation themselves with each write (macros/code_counts.sql),
+-- not counted again from every record each night.
+select 'icd10_blocks'::text as code_list, counts.*
+from ({{ code_counts_of(ref('condition')) }}) as counts
 union all
-select 'lab_map', facility_code,
-       count(*), count(*) filter (where not code_mapped)
-from {{ ref('observation') }}
-where followup_key is null  -- lab results; follow-up measurements are coded by their seed
-group by facility_code
+select 'lab_map', counts.*  -- lab results; follow-up measurements are coded by their seed
+from ({{ code_counts_of(ref('observation')) }}) as counts
