@@ -44,10 +44,10 @@ begin
         return null;
     end if;
     if tg_op in ('INSERT', 'UPDATE') then
-        {{ _add_code_counts(counts, 'chw_new_rows', 1, unmapped, counted) | indent(8) }};
+        {{ _add_code_counts(counts, 'tg_relid', 'chw_new_rows', 1, unmapped, counted) | indent(8) }};
     end if;
     if tg_op in ('DELETE', 'UPDATE') then
-        {{ _add_code_counts(counts, 'chw_old_rows', -1, unmapped, counted) | indent(8) }};
+        {{ _add_code_counts(counts, 'tg_relid', 'chw_old_rows', -1, unmapped, counted) | indent(8) }};
     end if;
     return null;
 end
@@ -59,11 +59,8 @@ begin
     if not exists (select 1 from pg_trigger where tgrelid = '{{ this }}'::regclass
                                                and tgname = 'chw_code_counts_insert') then
         delete from {{ counts }} where relid = '{{ this }}'::regclass;  -- an oid used again
-        insert into {{ counts }} (relid, facility_code, records, unmapped)
-        select '{{ this }}'::regclass, facility_code, count(*),
-               count(*) filter (where {{ unmapped }})
-        from {{ this }} where {{ counted }}
-        group by facility_code;
+        {{ _add_code_counts(counts, "'" ~ this ~ "'::regclass", this, 1, unmapped, counted)
+           | indent(8) }};
         create trigger chw_code_counts_insert after insert on {{ this }}
             referencing new table as chw_new_rows
             for each statement execute function {{ function }}();
@@ -81,11 +78,11 @@ $keep_code_counts$
 {%- endmacro %}
 
 
-{#- Add the `rows` (a transition table) to the trigger's table's counts, `sign` -1 to
-    subtract them. -#}
-{% macro _add_code_counts(counts, rows, sign, unmapped, counted) -%}
+{#- Add the `rows` (a transition table, or the table itself) to the counts of the table
+    `relid` (an expression of its oid), `sign` -1 to subtract them. -#}
+{% macro _add_code_counts(counts, relid, rows, sign, unmapped, counted) -%}
 insert into {{ counts }} as counts (relid, facility_code, records, unmapped)
-select tg_relid, facility_code, {{ sign }} * count(*),
+select {{ relid }}, facility_code, {{ sign }} * count(*),
        {{ sign }} * count(*) filter (where {{ unmapped }})
 from {{ rows }} where {{ counted }}
 group by facility_code
