@@ -108,6 +108,8 @@ select 1
 {%- set moved_relation = cells_moved_table(this) -%}
 {%- set names = cells.dimensions + cells.measures + ['row_count'] -%}
 {%- set columns = names | join(', ') -%}
+{#- a number, so that the rows written are found by the batch_id index (macro value_now) -#}
+{%- set batch = newest_loaded_batch_number() | trim -%}
 do $cells_upkeep$
 begin
     if to_regclass('pg_temp.chw_cells_delta') is null
@@ -125,7 +127,7 @@ begin
     else
         insert into chw_cells_delta
         {{ sum_cells(cells, '(select * from ' ~ this ~ ' where batch_id = '
-                            ~ newest_loaded_batch() ~ ' and xmin = pg_current_xact_id()::xid)'
+                            ~ batch ~ ' and xmin = pg_current_xact_id()::xid)'
                             ~ ' as written') | indent(8) }};
         create temporary table chw_cells_merged on commit drop as
         select {{ cells.dimensions | join(', ') }},
@@ -147,11 +149,11 @@ begin
         create table {{ moved_relation }} (period_month date primary key,
                                            batch_id bigint not null);
         insert into {{ moved_relation }}
-        select '-infinity'::date, {{ newest_loaded_batch() }};
+        select '-infinity'::date, {{ batch }};
     end if;
     if to_regclass('pg_temp.chw_cells_delta') is not null then
         insert into {{ moved_relation }} (period_month, batch_id)
-        select distinct date_trunc('month', period_date)::date, {{ newest_loaded_batch() }}
+        select distinct date_trunc('month', period_date)::date, {{ batch }}
         from (select {{ cells.dimensions | join(', ') }}
               from chw_cells_delta
               group by {{ cells.dimensions | join(', ') }}

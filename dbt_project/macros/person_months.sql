@@ -7,7 +7,8 @@
         measured it (the running month: its measuring day is the newest export night), and
       - every row of a person whose indicator inputs changed after the table's newest
         batch (int_indicator_people.changed_batch_id: address, birth and death, contracts,
-        known chronic disease, follow-ups, a person gone into another by an EMPI relink).
+        known chronic disease, follow-ups, a person gone into another by an EMPI relink;
+        or the column the model names, `changed_by`, for what it reads of them).
     A closed month of an unchanged person depends on nothing else, so its row stays.
     A model that knows which of a month's rows a move of its measuring day can change
     (`moves`) slides the month instead: it measures only those people. The managed-patient
@@ -30,14 +31,16 @@
     a night's rows land at the end of (the new month, the night's batch) or near (a few
     changed people): a unique index on the md5 subject_key took a random page per row, and
     the inserts of a year's night ran for 68 s (443,534 rows into 6.75 million). -#}
-{% macro person_month_config(key=['period_date', 'person_key'], cells=none, moves=none) -%}
+{% macro person_month_config(key=['period_date', 'person_key'], cells=none, moves=none,
+                             changed_by='changed_batch_id') -%}
 {#- person_month_diff: the strategy below; the unique index fails the run loudly should a
     row ever be written twice. `cells`: the table's cells (macros/cells_upkeep.sql), or
     none. `moves`: the name of the macro giving the (month_start, person_key) of the rows a
     move of a month's measuring day changes (see the top; given the moved months as a
     relation of month_start, measured_as_of and as_of_date), or none: the month is
-    measured again. -#}
-{%- set meta = {'key': key} -%}
+    measured again. `changed_by`: the int_indicator_people column telling when what the
+    model reads of a person last changed. -#}
+{%- set meta = {'key': key, 'changed_by': changed_by} -%}
 {%- if cells %}{% do meta.update({'cells': cells}) %}{% endif -%}
 {%- if moves %}{% do meta.update({'moves': moves}) %}{% endif -%}
 {{ config(materialized='incremental', incremental_strategy='person_month_diff',
@@ -104,7 +107,7 @@ select null::date where false
 {#- The people whose rows are measured again in every month (see the top). -#}
 {% macro people_to_rewrite(watermark) -%}
 select person_key from {{ ref('int_indicator_people') }}
-where changed_batch_id > {{ watermark }}
+where {{ config.get('meta').get('changed_by', 'changed_batch_id') }} > {{ watermark }}
 {%- endmacro %}
 
 

@@ -61,3 +61,10 @@ select 1
 {% macro newest_loaded_batch() -%}
 (select coalesce(max(batch_id), 0) from {{ source('ingest', 'files') }})
 {%- endmacro %}
+
+
+{#- The same batch as a number, for a filter (macro value_now): a row table's post-hook
+    finds the rows its run wrote by it. -#}
+{% macro newest_loaded_batch_number() -%}
+{{ value_now("select coalesce(max(batch_id), 0) from " ~ source('ingest', 'files')) }}
+{%- endmacro %}

@@ -19,7 +19,7 @@ from {{ ref('int_person_identity') }} as identity
 {%- if is_incremental() %}
 -- a link is new from the batch of the newest link here on (a run within that batch, a
 -- reviewer's decision applied without a new ingest, links again with the same batch)
-where identity.linked_batch_id >= (select coalesce(max(linked_batch_id), 0) from {{ this }})
+where identity.linked_batch_id >= {{ value_now('select coalesce(max(linked_batch_id), 0) from ' ~ this) }}
   and not exists (select 1 from {{ this }} as known
                   where known.facility_code = identity.facility_code
                     and known.local_patient_id = identity.local_patient_id

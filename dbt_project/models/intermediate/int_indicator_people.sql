@@ -12,6 +12,11 @@
 -- was last built two nights before (countyhealth.publish) and must still find them gone.
 -- township_changed_batch_id: the batch at which the person's township last changed, what
 -- indicator_settlements places their settlements by (macros/indicator_row_tables.sql).
+-- resident_changed_batch_id: the batch at which anything but the follow-ups' digest last
+-- changed, all indicator_contracted_residents reads: nearly every person changed on a
+-- night is a managed patient with a new follow-up (2,833 of 2,908 on a year's night), whose
+-- contracted-resident rows a follow-up cannot change unless it makes them a known patient
+-- (chronic_since, compared here).
 -- Reads the candidate ehr (it runs after it, before the quality models). Analysed when built:
 -- the person-month models plan their incremental runs by it.
 {{ config(post_hook='analyze {{ this }}') }}
@@ -20,6 +25,9 @@
     stands for it, once (a superset) -#}
 {%- set township_batch = 'previous.township_changed_batch_id'
         if previous_build('township_changed_batch_id') is not none
+        else 'previous.changed_batch_id' %}
+{%- set resident_batch = 'previous.resident_changed_batch_id'
+        if previous_build('resident_changed_batch_id') is not none
         else 'previous.changed_batch_id' %}
 with contracts as (
     select person_key,
@@ -72,7 +80,8 @@ current_batch as (
 {%- if previous is none %}
 
 select people.*, current_batch.batch_id as changed_batch_id,
-       current_batch.batch_id as township_changed_batch_id
+       current_batch.batch_id as township_changed_batch_id,
+       current_batch.batch_id as resident_changed_batch_id
 from people
 cross join current_batch
 {%- else %}
@@ -92,7 +101,15 @@ select
     case when previous.gone is false
           and people.township_code is not distinct from previous.township_code
          then {{ township_batch }}
-         else current_batch.batch_id end                              as township_changed_batch_id
+         else current_batch.batch_id end                              as township_changed_batch_id,
+    case when previous.gone is false
+          and (people.township_code, people.lives_in_county, people.birth_date,
+               people.death_date, people.contract_periods, people.chronic_since)
+              is not distinct from
+              (previous.township_code, previous.lives_in_county, previous.birth_date,
+               previous.death_date, previous.contract_periods, previous.chronic_since)
+         then {{ resident_batch }}
+         else current_batch.batch_id end                              as resident_changed_batch_id
 from people
 cross join current_batch
 left join {{ previous }} as previous
@@ -107,7 +124,9 @@ select previous.person_key, previous.township_code, previous.lives_in_county,
        case when previous.gone then previous.changed_batch_id
             else current_batch.batch_id end                           as changed_batch_id,
        case when previous.gone then {{ township_batch }}
-            else current_batch.batch_id end                           as township_changed_batch_id
+            else current_batch.batch_id end                           as township_changed_batch_id,
+       case when previous.gone then {{ resident_batch }}
+            else current_batch.batch_id end                           as resident_changed_batch_id
 from {{ previous }} as previous
 cross join current_batch
 where not exists (select 1 from people where people.person_key = previous.person_key)

@@ -5,10 +5,13 @@
 -- diagnosis I10-I15 / E10-E14 or a follow-up for it: int_indicator_people.chronic_since).
 -- Incremental by month and person (macros/person_months.sql); the running month slides:
 -- a night measures only the residents born, dead, changing priority or with a contract
--- starting or ending since the day it was measured as of (macros/residents.sql), found in:
+-- starting or ending since the day it was measured as of (macros/residents.sql); a closed
+-- month, only the people whose place, dates, contracts or known chronic disease changed
+-- (int_indicator_people.resident_changed_batch_id: not a follow-up alone). Found in:
 -- depends_on: {{ ref('patient') }}
 {{ person_month_config(cells={'dimensions': ['is_contracted', 'is_priority']},
-                       moves='contracted_resident_moves') }}
+                       moves='contracted_resident_moves',
+                       changed_by='resident_changed_batch_id') }}
 with residents as (
     {%- for part in person_month_parts('residents.month_start', 'residents.person_key') %}
     select residents.*, people.chronic_since

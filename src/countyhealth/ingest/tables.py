@@ -221,6 +221,9 @@ create table if not exists ingest.rejected (
     rejected_at timestamptz not null default now()
 );
 create index if not exists rejected_by_night on ingest.rejected (export_date, facility_code);
+-- the newest batch that loaded a file (dbt's newest_loaded_batch, read by a dozen models a
+-- night): by this index, not by a scan of every file the county ever sent
+create index if not exists files_by_batch on ingest.files (batch_id);
 alter table ingest.files add column if not exists records_read bigint not null default 0;
 alter table ingest.rejected add column if not exists target_table text;
 
