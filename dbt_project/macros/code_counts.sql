@@ -3,88 +3,37 @@
 
     It counted every diagnosis and lab result each night: 4.7 and 3.2 million rows at a
     year of a million residents, 1.8 GB read and 5.3 s, growing with every day. The counts
-    are sums, so they can move with each write instead. The table keeps them itself:
-    statement-level triggers (after insert, delete, update; their transition tables) add
-    the rows a statement wrote and subtract those it removed, in the statement's own
-    transaction, whichever statement it is (dbt's delete+insert, a pre-hook's delete of
-    cancelled records, an administrator's correction). A truncate forgets the table's
-    counts.
-
-    The counts live in one table, ehr_code_counts in chw_intermediate, per table (its oid,
-    which a publication's schema swap keeps) and facility. The model's post-hook
-    (keep_code_counts) makes what is missing: the counts table; for a table without the
-    triggers (a first build, a full refresh, a schema publishing copied), its counts from
-    every row, then the triggers. Counts of tables that are gone are dropped. -#}
+    are sums, so the tables keep them themselves, moved by every write (macros/
+    kept_sums.sql), in one store: ehr_code_counts in chw_intermediate, per table oid and
+    facility. -#}
 
 
 {#- The table of the counts. -#}
 {% macro code_counts_relation() -%}
-{%- do return(api.Relation.create(database=target.database,
-                                  schema=generate_schema_name('chw_intermediate', none),
-                                  identifier='ehr_code_counts')) -%}
+{%- do return(kept_sums_relation('ehr_code_counts')) -%}
 {%- endmacro %}
 
 
 {#- The post-hook of an ehr table whose codes terminology_coverage counts: the records
     `counted` (a condition on its rows) and of those the `unmapped`. -#}
 {% macro keep_code_counts(unmapped, counted='true') -%}
-{%- set counts = code_counts_relation() -%}
-{%- set function = counts.schema ~ '.code_counts__' ~ this.identifier -%}
-create table if not exists {{ counts }} (
-    relid oid not null,
-    facility_code text,
-    records bigint not null,
-    unmapped bigint not null,
-    unique nulls not distinct (relid, facility_code)
-);
-create or replace function {{ function }}() returns trigger language plpgsql as $code_counts$
-begin
-    if tg_op = 'TRUNCATE' then
-        delete from {{ counts }} where relid = tg_relid;
-        return null;
-    end if;
-    if tg_op in ('INSERT', 'UPDATE') then
-        {{ _add_code_counts(counts, 'tg_relid', 'chw_new_rows', 1, unmapped, counted) | indent(8) }};
-    end if;
-    if tg_op in ('DELETE', 'UPDATE') then
-        {{ _add_code_counts(counts, 'tg_relid', 'chw_old_rows', -1, unmapped, counted) | indent(8) }};
-    end if;
-    return null;
-end
-$code_counts$;
-do $keep_code_counts$
-begin
-    delete from {{ counts }}
-    where not exists (select 1 from pg_class where pg_class.oid = relid);
-    if not exists (select 1 from pg_trigger where tgrelid = '{{ this }}'::regclass
-                                               and tgname = 'chw_code_counts_insert') then
-        delete from {{ counts }} where relid = '{{ this }}'::regclass;  -- an oid used again
-        {{ _add_code_counts(counts, "'" ~ this ~ "'::regclass", this, 1, unmapped, counted)
-           | indent(8) }};
-        create trigger chw_code_counts_insert after insert on {{ this }}
-            referencing new table as chw_new_rows
-            for each statement execute function {{ function }}();
-        create trigger chw_code_counts_delete after delete on {{ this }}
-            referencing old table as chw_old_rows
-            for each statement execute function {{ function }}();
-        create trigger chw_code_counts_update after update on {{ this }}
-            referencing old table as chw_old_rows new table as chw_new_rows
-            for each statement execute function {{ function }}();
-        create trigger chw_code_counts_truncate after truncate on {{ this }}
-            for each statement execute function {{ function }}();
-    end if;
-end
-$keep_code_counts$
+{{ keep_sums('code_counts', code_counts_relation(),
+             'relid oid not null,
+facility_code text,
+records bigint not null,
+unmapped bigint not null,
+unique nulls not distinct (relid, facility_code)',
+             _add_code_counts, {'unmapped': unmapped, 'counted': counted}) }}
 {%- endmacro %}
 
 
 {#- Add the `rows` (a transition table, or the table itself) to the counts of the table
-    `relid` (an expression of its oid), `sign` -1 to subtract them. -#}
-{% macro _add_code_counts(counts, relid, rows, sign, unmapped, counted) -%}
+    `relid` (an expression of its oid), `sign` -1 to subtract them (keep_sums' `add`). -#}
+{% macro _add_code_counts(counts, relid, rows, sign, spec) -%}
 insert into {{ counts }} as counts (relid, facility_code, records, unmapped)
 select {{ relid }}, facility_code, {{ sign }} * count(*),
-       {{ sign }} * count(*) filter (where {{ unmapped }})
-from {{ rows }} where {{ counted }}
+       {{ sign }} * count(*) filter (where {{ spec.unmapped }})
+from {{ rows }} where {{ spec.counted }}
 group by facility_code
 on conflict (relid, facility_code) do update
 set records = counts.records + excluded.records,

@@ -26,7 +26,8 @@
                    ~ "{{ delete_counting_cells('subject_key in (' ~ " ~ rewrite ~ " ~ ')') }}"
                    ~ "{% else %}select 1{% endif %}",
           post_hook=["{{ hashed_key('subject_key') }}", "{{ cells_upkeep() }}",
-                     "{{ add_missing_indexes() }}"] + extra_post_hooks) }}
+                     "{{ keep_row_totals() }}", "{{ add_missing_indexes() }}"]
+                    + extra_post_hooks) }}
 {%- endmacro %}
 
 

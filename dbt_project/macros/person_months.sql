@@ -49,7 +49,7 @@
                    {'columns': ['period_date', 'as_of_date']},
                    {'columns': ['batch_id']}],
           meta=meta,
-          post_hook="{{ cells_upkeep() }}") }}
+          post_hook=["{{ cells_upkeep() }}", "{{ keep_row_totals() }}"]) }}
 {%- endmacro %}
 
 

@@ -72,10 +72,12 @@ HISTORY_COLUMNS = ("'linked_batch_id', 'changed_batch_id', 'township_changed_bat
 STAMPED = (*QUALITY_INCREMENTAL, *(t for _, t in PERSON_TABLES), "indicator_summary")
 # nor which months a row table's runs moved the cells of (a full build knows none)
 WITH_CELLS = (*PERSON_MONTHS, *ROW_TABLES, "indicator_referrals")
-# nor the ehr tables' code counts, kept per table oid (macros/code_counts.sql): the
-# terminology_coverage made from them is compared
+# nor the ehr tables' code counts and the row tables' totals, kept per table oid (macros/
+# kept_sums.sql): the terminology_coverage made from the counts is compared, and the totals
+# are checked against the rows (_assert_kept_sums_follow_writes)
 HISTORY_TABLES = (("chw_intermediate", "int_identity_links"),
                   ("chw_intermediate", "ehr_code_counts"),
+                  ("chw_intermediate", "row_table_totals"),
                   *(("quality", f"{t}__cells_moved") for t in WITH_CELLS))
 # nor are the people gone in earlier nights (kept so that a recycled candidate two nights
 # behind still deletes their rows; a full refresh has never seen them)
@@ -319,7 +321,7 @@ def test_full_refresh_equals_incremental_nights(county, server_url, tmp_path: Pa
     _assert_latest_versions_published(nightly)
     _assert_link_history(nightly)
     _assert_measured_in_their_month(nightly)
-    _assert_code_counts_follow_writes(nightly)
+    _assert_kept_sums_follow_writes(nightly)
     _assert_keys_exclusive(nightly, [
         *(f"chw_intermediate.{m}" for m in INCREMENTAL),
         *(f"{schema}.{t}" for schema in ("ehr", "ehr__candidate") for t in EHR_INCREMENTAL),
@@ -327,10 +329,11 @@ def test_full_refresh_equals_incremental_nights(county, server_url, tmp_path: Pa
           for t in ROW_TABLES + SPARSE_ROW_TABLES)])
 
 
-def _assert_code_counts_follow_writes(url: str) -> None:
-    """The code counts an ehr table keeps (macros/code_counts.sql) follow any write, not only
-    the nightly runs': an update, a delete and a truncate, each checked against a count of
-    the rows (rolled back)."""
+def _assert_kept_sums_follow_writes(url: str) -> None:
+    """The sums tables keep of themselves (macros/kept_sums.sql) follow any write, not only
+    the nightly runs': an update, a delete and a truncate, each checked against the rows
+    (rolled back). ehr.condition's code counts per facility, and the totals of every row
+    table with cells in both copies of quality (which the cells_add_up tests read)."""
     def counted(conn: psycopg.Connection) -> tuple[set, set]:
         kept = set(conn.execute(
             "select facility_code, records, unmapped from chw_intermediate.ehr_code_counts "
@@ -339,6 +342,15 @@ def _assert_code_counts_follow_writes(url: str) -> None:
             "select facility_code, count(*), count(*) filter (where not code_in_value_set) "
             "from ehr.condition group by 1").fetchall())
         return kept, rows
+
+    def totals(conn: psycopg.Connection, table: str) -> tuple[dict, dict]:
+        kept = dict(conn.execute(
+            "select measure, total from chw_intermediate.row_table_totals "
+            "where relid = %s::regclass", (table,)).fetchall())
+        measures = [m for m in kept if m != "row_count"]
+        sums = ", ".join(["count(*)", *(f"coalesce(sum({m}), 0)" for m in measures)])
+        row = conn.execute(f"select {sums} from {table}").fetchone()
+        return kept, dict(zip(["row_count", *measures], row, strict=True))
 
     with psycopg.connect(url) as conn:
         kept, rows = counted(conn)
@@ -353,6 +365,23 @@ def _assert_code_counts_follow_writes(url: str) -> None:
         assert kept == rows and facility not in {f for f, _, _ in rows}, (kept, rows)
         conn.execute("truncate ehr.condition")
         assert counted(conn) == (set(), set())
+        conn.rollback()
+
+        for table in (f"{schema}.{t}" for schema in ("quality", "quality__candidate")
+                      for t in WITH_CELLS):
+            kept, rows = totals(conn, table)
+            assert kept == rows and rows["row_count"] > 0, (table, kept, rows)
+        table = "quality.indicator_settlements"
+        conn.execute(f"update {table} set amount = amount + 1, fund_paid = null "
+                     f"where period_date = (select max(period_date) from {table})")
+        kept, rows = totals(conn, table)
+        assert kept == rows, (kept, rows)
+        conn.execute(f"delete from {table} where period_date = "
+                     f"(select min(period_date) from {table})")
+        kept, rows = totals(conn, table)
+        assert kept == rows, (kept, rows)
+        conn.execute(f"truncate {table}")
+        assert totals(conn, table) == ({}, {"row_count": 0})
         conn.rollback()
 
 
