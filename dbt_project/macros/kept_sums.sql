@@ -21,9 +21,20 @@
     oid): add(store, relid, rows, sign, spec). -#}
 {% macro keep_sums(tag, store, store_columns, add, spec) -%}
 {%- set function = store.schema ~ '.' ~ tag ~ '__' ~ this.identifier -%}
-create table if not exists {{ store }} (
-    {{ store_columns | indent(4) }}
-);
+{#- made once, by the first table that needs it: two models' post-hooks both creating it
+    on two dbt threads collide on the catalog (`create table if not exists` does not wait
+    for the other's uncommitted table), so the second waits on a lock for the first to
+    commit, and then finds it -#}
+do $kept_sums_store$
+begin
+    if to_regclass('{{ store }}') is null then
+        perform pg_advisory_xact_lock(hashtext('{{ store }}'));
+        create table if not exists {{ store }} (
+            {{ store_columns | indent(12) }}
+        );
+    end if;
+end
+$kept_sums_store$;
 create or replace function {{ function }}() returns trigger language plpgsql as ${{ tag }}$
 begin
     if tg_op = 'TRUNCATE' then
