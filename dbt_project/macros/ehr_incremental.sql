@@ -16,8 +16,7 @@
 {%- set stamped = run_query("select count(*) from pg_attribute where attrelid = '" ~ this
                             ~ "'::regclass and attname = 'batch_id' and not attisdropped")
                   .columns[0].values()[0] -%}
-{{ run_query('select coalesce(max(batch_id), 0) from ' ~ this).columns[0].values()[0]
-   if stamped else 0 }}
+{{ value_now('select coalesce(max(batch_id), 0) from ' ~ this) if stamped else 0 }}
 {%- else -%}
 (select coalesce(max(batch_id), 0) from {{ this }})
 {%- endif -%}

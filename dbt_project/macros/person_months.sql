@@ -107,7 +107,7 @@ select null::date where false
 {#- The people whose rows are measured again in every month (see the top). -#}
 {% macro people_to_rewrite(watermark) -%}
 select person_key from {{ ref('int_indicator_people') }}
-where {{ config.get('meta').get('changed_by', 'changed_batch_id') }} > {{ watermark }}
+where {{ config.get('meta')['changed_by'] }} > {{ watermark }}
 {%- endmacro %}
 
 

@@ -40,7 +40,7 @@
 select coalesce(max(chw_run.batch_id), 0) from ingest.runs as chw_run
 where chw_run.started_at < (select max(chw_pub.published_at) from ingest.publications as chw_pub)
 {%- endset -%}
-{{ run_query(query).columns[0].values()[0] }}
+{{ value_now(query) }}
 {%- endmacro %}
 
 

@@ -21,14 +21,15 @@
 -- the person-month models plan their incremental runs by it.
 {{ config(post_hook='analyze {{ this }}') }}
 {%- set previous = previous_build() %}
-{#- a table built before township_changed_batch_id existed: the person's changed_batch_id
-    stands for it, once (a superset) -#}
-{%- set township_batch = 'previous.township_changed_batch_id'
-        if previous_build('township_changed_batch_id') is not none
-        else 'previous.changed_batch_id' %}
-{%- set resident_batch = 'previous.resident_changed_batch_id'
-        if previous_build('resident_changed_batch_id') is not none
-        else 'previous.changed_batch_id' %}
+{#- each change column and what it watches; one it was built without takes the person's
+    changed_batch_id from the previous build, once (a superset) -#}
+{%- set inputs = ['township_code', 'lives_in_county', 'birth_date', 'death_date',
+                  'contract_periods', 'chronic_since'] %}
+{%- set change_columns = [('changed_batch_id', inputs + ['followups_digest']),
+                          ('township_changed_batch_id', ['township_code']),
+                          ('resident_changed_batch_id', inputs)] %}
+{%- set built_with = adapter.get_columns_in_relation(previous) | map(attribute='name') | list
+        if previous is not none else [] %}
 with contracts as (
     select person_key,
            string_agg(signed_date || '/' || coalesce(end_date::text, ''), ','
@@ -79,37 +80,24 @@ current_batch as (
 
 {%- if previous is none %}
 
-select people.*, current_batch.batch_id as changed_batch_id,
-       current_batch.batch_id as township_changed_batch_id,
-       current_batch.batch_id as resident_changed_batch_id
+select people.*
+       {%- for column, _ in change_columns %},
+       current_batch.batch_id as {{ column }}
+       {%- endfor %}
 from people
 cross join current_batch
 {%- else %}
 
 select
-    people.*,
+    people.*
+    {%- for column, watched in change_columns %},
     case when previous.gone is false
-          and (people.township_code, people.lives_in_county, people.birth_date,
-               people.death_date, people.contract_periods, people.chronic_since,
-               people.followups_digest)
+          and ({% for input in watched %}people.{{ input }}{% if not loop.last %}, {% endif %}{% endfor %})
               is not distinct from
-              (previous.township_code, previous.lives_in_county, previous.birth_date,
-               previous.death_date, previous.contract_periods, previous.chronic_since,
-               previous.followups_digest)
-         then previous.changed_batch_id
-         else current_batch.batch_id end                              as changed_batch_id,
-    case when previous.gone is false
-          and people.township_code is not distinct from previous.township_code
-         then {{ township_batch }}
-         else current_batch.batch_id end                              as township_changed_batch_id,
-    case when previous.gone is false
-          and (people.township_code, people.lives_in_county, people.birth_date,
-               people.death_date, people.contract_periods, people.chronic_since)
-              is not distinct from
-              (previous.township_code, previous.lives_in_county, previous.birth_date,
-               previous.death_date, previous.contract_periods, previous.chronic_since)
-         then {{ resident_batch }}
-         else current_batch.batch_id end                              as resident_changed_batch_id
+              ({% for input in watched %}previous.{{ input }}{% if not loop.last %}, {% endif %}{% endfor %})
+         then previous.{{ column if column in built_with else 'changed_batch_id' }}
+         else current_batch.batch_id end                              as {{ column }}
+    {%- endfor %}
 from people
 cross join current_batch
 left join {{ previous }} as previous
@@ -120,13 +108,12 @@ union all
 select previous.person_key, previous.township_code, previous.lives_in_county,
        previous.birth_date, previous.death_date, previous.contract_periods,
        previous.chronic_since, previous.followups_digest,
-       true                                                           as gone,
-       case when previous.gone then previous.changed_batch_id
-            else current_batch.batch_id end                           as changed_batch_id,
-       case when previous.gone then {{ township_batch }}
-            else current_batch.batch_id end                           as township_changed_batch_id,
-       case when previous.gone then {{ resident_batch }}
-            else current_batch.batch_id end                           as resident_changed_batch_id
+       true                                                           as gone
+       {%- for column, _ in change_columns %},
+       case when previous.gone
+            then previous.{{ column if column in built_with else 'changed_batch_id' }}
+            else current_batch.batch_id end                           as {{ column }}
+       {%- endfor %}
 from {{ previous }} as previous
 cross join current_batch
 where not exists (select 1 from people where people.person_key = previous.person_key)
