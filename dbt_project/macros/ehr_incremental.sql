@@ -49,7 +49,8 @@
 {%- endif -%}
 {{ config(materialized='incremental', unique_key=key, incremental_strategy='delete+insert',
           on_schema_change='fail', indexes=indexes,
-          pre_hook=[delete_cancelled] + extra_pre_hooks,
+          pre_hook=["{{ warm_hashed_key('" ~ key ~ "') }}", delete_cancelled]
+                   + extra_pre_hooks,
           post_hook=post_hooks + extra_post_hooks) }}
 {%- endmacro %}
 

@@ -24,3 +24,36 @@ do $hashed_key$ begin
 end $hashed_key$;
 {{ drop_retired_index([key], unique=true) }}
 {%- endmacro %}
+
+
+{#- The first pre-hook of an incremental model keyed by a hashed key: its hash index read
+    into the server's buffers in one pass, in order, before the run's deletes and inserts
+    probe it. A night's keys are md5 values: at a year of a million residents, 20,000 of
+    them land on most of the 16,000 pages of each 130 MB index, and the two copies of ehr
+    and quality (countyhealth.publish) keep the one a night writes out of memory since it
+    was last written two nights before. Those pages were read back one random 8 kB read at
+    a time: 0.7 GB in 8 s over a night's 19 delete+insert models, against 0.6 s at a
+    month (docs/benchmarks.md, part 23). pg_prewarm reads the same pages in large
+    sequential reads; pages already in the buffers cost a lookup each. It runs where the
+    warehouse has the extension (countyhealth.ingest.loader.ensure_schema creates it when
+    the server ships it and the role may); elsewhere the hook does nothing. -#}
+{% macro warm_hashed_key(key) -%}
+{%- if is_incremental() -%}
+do $warm_hashed_key$ declare prewarm text; warmed regclass; begin
+    select format('%I.pg_prewarm', namespace.nspname) into prewarm
+    from pg_extension as extension
+    join pg_namespace as namespace on namespace.oid = extension.extnamespace
+    where extension.extname = 'pg_prewarm';
+    if prewarm is not null then
+        for warmed in
+            select ix.indexrelid::regclass from pg_index as ix
+            where {{ index_of_this_on('ix', [key], method='hash') }}
+        loop
+            execute format('select %s($1, ''prefetch'')', prewarm) using warmed;
+        end loop;
+    end if;
+end $warm_hashed_key$
+{%- else -%}
+select 1
+{%- endif -%}
+{%- endmacro %}

@@ -22,9 +22,10 @@
           on_schema_change='append_new_columns',
           indexes=[{'columns': ['batch_id']}],
           meta={'cells': cells} if cells else {},
-          pre_hook="{% if is_incremental() %}{{ cells_delta_begin() }}"
-                   ~ "{{ delete_counting_cells('subject_key in (' ~ " ~ rewrite ~ " ~ ')') }}"
-                   ~ "{% else %}select 1{% endif %}",
+          pre_hook=["{{ warm_hashed_key('subject_key') }}",
+                    "{% if is_incremental() %}{{ cells_delta_begin() }}"
+                    ~ "{{ delete_counting_cells('subject_key in (' ~ " ~ rewrite ~ " ~ ')') }}"
+                    ~ "{% else %}select 1{% endif %}"],
           post_hook=["{{ hashed_key('subject_key') }}", "{{ cells_upkeep() }}",
                      "{{ keep_row_totals() }}", "{{ add_missing_indexes() }}"]
                     + extra_post_hooks) }}

@@ -63,7 +63,7 @@ where ranked.version_rank = 1
 {%- for columns in more_indexes -%}
 {%- do indexes.append({'columns': columns}) -%}
 {%- endfor -%}
-{%- set pre_hooks = [] -%}
+{%- set pre_hooks = ["{{ warm_hashed_key('record_key') }}"] -%}
 {%- if drop_cancelled_of -%}
 {%- do pre_hooks.append("{{ delete_touched_versions('" ~ drop_cancelled_of ~ "', "
                         ~ (keys | tojson) ~ ") }}") -%}

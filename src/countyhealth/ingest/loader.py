@@ -79,13 +79,36 @@ class NightResult:
 
 
 def ensure_schema(conn: psycopg.Connection) -> None:
-    """Create the ingest, raw and pii tables, and the person-key secret once."""
+    """Create the ingest, raw and pii tables, the person-key secret once, and the
+    extensions the nightly models use where the server has them."""
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('chw_ingest_ddl'))")
         conn.execute(warehouse_ddl())
         if conn.execute("select count(*) from pii.pseudonym_secret").fetchone()[0] == 0:
             conn.execute("insert into pii.pseudonym_secret (secret) values (%s)",
                          (secrets.token_hex(32),))
+        ensure_optional_extensions(conn)
+
+
+# PostgreSQL's contrib extensions the models use when present, none of them required:
+# pg_prewarm reads a hash key's index in order before a night probes it at random
+# (dbt_project/macros/hashed_keys.sql, warm_hashed_key)
+OPTIONAL_EXTENSIONS = ("pg_prewarm",)
+
+
+def ensure_optional_extensions(conn: psycopg.Connection) -> list[str]:
+    """Create each optional extension the server ships and the role may create; the ones
+    it cannot are logged and left out (the models then do without). Returns the missing."""
+    missing = []
+    for name in OPTIONAL_EXTENSIONS:
+        try:
+            with conn.transaction():
+                conn.execute(f"create extension if not exists {name}")
+        except psycopg.Error as e:
+            log.info("extension %s not created (%s): the models do without it", name,
+                     str(e).strip().splitlines()[0])
+            missing.append(name)
+    return missing
 
 
 def sync_facilities(conn: psycopg.Connection, config: CountyConfig) -> None:
