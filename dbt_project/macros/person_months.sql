@@ -10,6 +10,10 @@
         known chronic disease, follow-ups, a person gone into another by an EMPI relink;
         or the column the model names, `changed_by`, for what it reads of them).
     A closed month of an unchanged person depends on nothing else, so its row stays.
+    A model whose inputs of a person can change in the running month alone (`recent_changed_by`:
+    the managed-patient models, a follow-up dated in it) measures the people so changed
+    only in the months from the one it last measured up to (part `recent`): on a year's
+    night, 2,800 people in one or two months, not in thirteen.
     A model that knows which of a month's rows a move of its measuring day can change
     (`moves`) slides the month instead: it measures only those people. The managed-patient
     models' rows change only when a follow-up enters or leaves the twelve-month window
@@ -32,15 +36,20 @@
     changed people): a unique index on the md5 subject_key took a random page per row, and
     the inserts of a year's night ran for 68 s (443,534 rows into 6.75 million). -#}
 {% macro person_month_config(key=['period_date', 'person_key'], cells=none, moves=none,
-                             changed_by='changed_batch_id') -%}
+                             changed_by='changed_batch_id', recent_changed_by=none) -%}
 {#- person_month_diff: the strategy below; the unique index fails the run loudly should a
     row ever be written twice. `cells`: the table's cells (macros/cells_upkeep.sql), or
     none. `moves`: the name of the macro giving the (month_start, person_key) of the rows a
     move of a month's measuring day changes (see the top; given the moved months as a
     relation of month_start, measured_as_of and as_of_date), or none: the month is
     measured again. `changed_by`: the int_indicator_people column telling when what the
-    model reads of a person last changed. -#}
+    model reads of a person last changed. `recent_changed_by`: an int_indicator_people
+    column telling when more of what it reads changed, all of it dated in the month of
+    the newest night then or later (the managed-patient models: follow-ups, with
+    changed_by the settled ones): those people are measured again only in the months
+    from the one the table last measured up to (part `recent`), or none. -#}
 {%- set meta = {'key': key, 'changed_by': changed_by} -%}
+{%- if recent_changed_by %}{% do meta.update({'recent_changed_by': recent_changed_by}) %}{% endif -%}
 {%- if cells %}{% do meta.update({'cells': cells}) %}{% endif -%}
 {%- if moves %}{% do meta.update({'moves': moves}) %}{% endif -%}
 {{ config(materialized='incremental', incremental_strategy='person_month_diff',
@@ -60,8 +69,11 @@
     model is compiled and again when its writes are rendered, nothing of the table having
     changed in between, and written into both as literals. -#}
 {% macro person_month_plan() -%}
-{%- set plan = {'remeasure': [], 'moved': []} -%}
+{%- set plan = {'remeasure': [], 'moved': [], 'recent_from': none} -%}
 {%- if execute and is_incremental() -%}
+{%- if (config.get('meta') or {}).get('recent_changed_by') -%}
+{%- do plan.update({'recent_from': newest_night_month_start(ehr_watermark())}) -%}
+{%- endif -%}
 {%- set slides = (config.get('meta') or {}).get('moves') is not none -%}
 {%- set months = run_query(
     "select months.month_start::text, months.as_of_date::text,
@@ -111,6 +123,26 @@ where {{ config.get('meta')['changed_by'] }} > {{ watermark }}
 {%- endmacro %}
 
 
+{#- The people whose rows are measured again only from the plan's `recent_from` on (the
+    model's recent_changed_by; see person_month_config), the others of people_to_rewrite. -#}
+{% macro people_recently_changed(watermark) -%}
+select person_key from {{ ref('int_indicator_people') }}
+where {{ config.get('meta')['recent_changed_by'] }} > {{ watermark }}
+  and {{ config.get('meta')['changed_by'] }} <= {{ watermark }}
+{%- endmacro %}
+
+
+{#- The people a moved month's slide leaves out: the parts `people` and `recent` measure
+    their rows of that month. -#}
+{% macro people_measured_apart(plan, watermark) -%}
+{{ people_to_rewrite(watermark) }}
+{%- if plan.recent_from is not none %}
+union all
+{{ people_recently_changed(watermark) }}
+{%- endif %}
+{%- endmacro %}
+
+
 {#- The conditions a person-month model's rows are selected by (its month and person
     columns), each its own union all branch: in an incremental run, the months to measure
     again (every person), the people to measure again (the other months) and the people a
@@ -134,7 +166,8 @@ where {{ config.get('meta')['changed_by'] }} > {{ watermark }}
 
 {#- The parts of an incremental run of `plan`. -#}
 {% macro person_month_part_names(plan) -%}
-{%- do return(['months', 'people'] + (['moved'] if plan.moved else [])) -%}
+{%- do return(['months', 'people'] + (['recent'] if plan.recent_from is not none else [])
+                 + (['moved'] if plan.moved else [])) -%}
 {%- endmacro %}
 
 
@@ -148,12 +181,16 @@ where {{ config.get('meta')['changed_by'] }} > {{ watermark }}
 {%- elif part == 'people' -%}
 {{ person_column }} in ({{ people_to_rewrite(watermark) | indent(4) }})
 and {{ month_column }} not in ({{ months_to_remeasure(plan) }})
+{%- elif part == 'recent' -%}
+{{ person_column }} in ({{ people_recently_changed(watermark) | indent(4) }})
+and {{ month_column }} >= {{ plan.recent_from }}
+and {{ month_column }} not in ({{ months_to_remeasure(plan) }})
 {%- elif part == 'moved' and moved_table -%}
 ({{ month_column }}, {{ person_column }}) in (
     select month_start, person_key from chw_person_months_moved)
 {%- elif part == 'moved' -%}
 ({{ month_column }}, {{ person_column }}) in ({{ person_months_moved(plan) | indent(4) }})
-and {{ person_column }} not in ({{ people_to_rewrite(watermark) | indent(4) }})
+and {{ person_column }} not in ({{ people_measured_apart(plan, watermark) | indent(4) }})
 {%- endif -%}
 {%- endmacro %}
 
@@ -200,7 +237,7 @@ analyze {{ measured }};
 create temporary table chw_person_months_moved on commit drop as
 select moves.month_start, moves.person_key
 from ({{ person_months_moved(plan) | indent(4) }}) as moves (month_start, person_key)
-where moves.person_key not in ({{ people_to_rewrite(watermark) | indent(4) }});
+where moves.person_key not in ({{ people_measured_apart(plan, watermark) | indent(4) }});
 analyze chw_person_months_moved;
 {%- endif %}
 {{ cells_delta_begin() }}

@@ -63,6 +63,23 @@ select 1
 {%- endmacro %}
 
 
+{#- The first day of the month of the newest export night an ingest run took (up to batch
+    `batch`, when given), a date literal read when the model runs (macro value_now);
+    '-infinity' before any. int_indicator_people splits a person's follow-ups at it; a
+    person-month model finds with it the months a follow-up loaded since its watermark can
+    change. From ingest.runs, a row per batch (files has 238,000 rows at a year). -#}
+{% macro newest_night_month_start(batch=none) -%}
+{%- set query = "select coalesce(date_trunc('month', max(export_date))::date::text, "
+                ~ "'-infinity') from " ~ source('ingest', 'runs')
+                ~ (" where batch_id <= " ~ batch if batch is not none else "") -%}
+{%- if execute -%}
+'{{ value_now(query) }}'::date
+{%- else -%}
+({{ query }})::date
+{%- endif -%}
+{%- endmacro %}
+
+
 {#- The same batch as a number, for a filter (macro value_now): a row table's post-hook
     finds the rows its run wrote by it. -#}
 {% macro newest_loaded_batch_number() -%}

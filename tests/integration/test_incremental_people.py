@@ -316,7 +316,8 @@ def test_a_closed_months_managed_patients_follow_their_followups(fresh_db, tmp_p
     the patient stays, rewritten) and another is cancelled (that patient leaves February's
     managed patients and the admission rate's denominator, which reads them); the third
     patient has a new follow-up in March, and their February rows are kept as they were.
-    Each table equals a full rebuild of the same batches."""
+    A night later a follow-up of March 1 arrives late: only March is measured again for
+    that patient. Each table equals a full rebuild of the same batches."""
     selection = ["--select", "+managed_chronic_admission_rate__denominator",
                  "--indirect-selection", "cautious"]
     ids = {p: make_id_number("370322", dt.date(1950, 6, n), 3)
@@ -376,6 +377,27 @@ def test_a_closed_months_managed_patients_follow_their_followups(fresh_db, tmp_p
     # person: their new March follow-up does not change February's figures)
     assert sorted((controlled, batch) for _, controlled, batch in managed) == \
         [(False, 2), (True, 1)], managed
+    # night 3: a follow-up of p3 dated March 1 arrives late. It is inside March's window on
+    # both measuring days (no slide finds it) and changes no closed month: p3 is measured
+    # again in March only, p1 (whose settled follow-up changed the night before) in every
+    # month; March equals a full rebuild's.
+    night3 = NIGHT + dt.timedelta(days=2)
+    with psycopg.connect(fresh_db) as conn:
+        _load(conn, "chronic_followups", [{**followup("p3", "1", "135", "2026-03-03 09:00"),
+                                           "record_id": "fp3-late",
+                                           "followup_date": "2026-03-01"}], night3, batch=3)
+        _load(conn, "encounters", [_encounter("e4", "1", "2026-03-03 09:00")], night3,
+              batch=3)
+        conn.commit()
+    build([], "n3")
+    changed = _changes(fresh_db, ids)
+    assert changed["p3"] == {"followups": 3, "settled_followups": 1}, changed
+    assert changed["p1"]["settled_followups"] == 2, changed
+    incremental = _months(fresh_db)
+    build(["--full-refresh"], "full3")
+    assert incremental == _months(fresh_db)
+    assert ("2026-03-01", _person_keys(fresh_db, ids)["p3"], 3, False) in \
+        incremental["indicator_managed_patients"], incremental
 
 
 def test_the_running_month_slides_with_the_followup_window(fresh_db, tmp_path: Path):
@@ -433,6 +455,30 @@ def test_the_running_month_slides_with_the_followup_window(fresh_db, tmp_path: P
     assert {t: {p: row[0] for p, row in rows.items()} for t, rows in rebuilt.items()} == \
         {t: {p: row[0] for p, row in rows.items()} for t, rows in slid.items()}
     assert {row[1] for rows in rebuilt.values() for row in rows.values()} == {"2026-03-02"}
+
+
+def _changes(url: str, ids: dict[str, str]) -> dict[str, dict[str, int]]:
+    """Per patient, the batches at which int_indicator_people last saw their follow-ups
+    change, and those dated before the newest night's month."""
+    names = {key: p for p, key in _person_keys(url, ids).items()}
+    with psycopg.connect(url) as conn:
+        return {names[person]: {"followups": every, "settled_followups": settled}
+                for person, every, settled in conn.execute(
+                    "select person_key, followups_changed_batch_id, "
+                    "settled_followups_changed_batch_id "
+                    "from chw_intermediate.int_indicator_people")}
+
+
+def _months(url: str) -> dict[str, list[tuple]]:
+    """Every row of the managed-patient tables as (month, person, followups_12m or null,
+    controlled or null), in order."""
+    with psycopg.connect(url) as conn:
+        return {table: conn.execute(
+            f"select period_date::text, person_key, {figures} "
+            f"from quality__candidate.{table} order by 1, 2").fetchall()
+            for table, figures in (
+                ("indicator_managed_patients", "followups_12m, latest_controlled"),
+                ("managed_chronic_admission_rate__denominator", "null, null"))}
 
 
 def _person_keys(url: str, ids: dict[str, str]) -> dict[str, str]:

@@ -17,6 +17,15 @@
 -- night is a managed patient with a new follow-up (2,833 of 2,908 on a year's night), whose
 -- contracted-resident rows a follow-up cannot change unless it makes them a known patient
 -- (chronic_since, compared here).
+-- followups_changed_batch_id and settled_followups_changed_batch_id: the batches at which
+-- the person's follow-ups last changed, and their follow-ups dated before the newest
+-- night's month (followups_settled_before, digest followups_settled_digest). A follow-up
+-- counts in the months whose twelve-month window holds its date: one dated in the running
+-- month changes no closed month, so indicator_managed_patients rewrites the closed months
+-- only of the people whose settled follow-ups changed (a back-dated, corrected or
+-- cancelled one, a relink), and the rest in the running month (macros/person_months.sql,
+-- recent_changed_by). On the first night of a month the boundary moves: that build
+-- compares all the follow-ups, every follow-up change counting as settled.
 -- Reads the candidate ehr (it runs after it, before the quality models). Analysed when built:
 -- the person-month models plan their incremental runs by it.
 {{ config(post_hook='analyze {{ this }}') }}
@@ -25,11 +34,21 @@
     changed_batch_id from the previous build, once (a superset) -#}
 {%- set inputs = ['township_code', 'lives_in_county', 'birth_date', 'death_date',
                   'contract_periods', 'chronic_since'] %}
-{%- set change_columns = [('changed_batch_id', inputs + ['followups_digest']),
-                          ('township_changed_batch_id', ['township_code']),
-                          ('resident_changed_batch_id', inputs)] %}
 {%- set built_with = adapter.get_columns_in_relation(previous) | map(attribute='name') | list
         if previous is not none else [] %}
+{%- set settled_before = newest_night_month_start() %}
+{%- set settled_then = value_now('select (select followups_settled_before::text from '
+                                 ~ previous ~ ' where gone is false limit 1)')
+        if 'followups_settled_before' in built_with and execute else none %}
+{%- set settled_same = settled_then is not none
+        and (settled_before | string | trim) == "'" ~ settled_then ~ "'::date" %}
+{%- set change_columns = [('changed_batch_id', inputs + ['followups_digest']),
+                          ('township_changed_batch_id', ['township_code']),
+                          ('resident_changed_batch_id', inputs),
+                          ('followups_changed_batch_id', ['followups_digest']),
+                          ('settled_followups_changed_batch_id',
+                           ['followups_settled_digest'] if settled_same
+                           else ['followups_digest'])] %}
 with contracts as (
     select person_key,
            string_agg(signed_date || '/' || coalesce(end_date::text, ''), ','
@@ -46,11 +65,13 @@ chronic_diagnoses as (  -- a current diagnosis I10-I15 / E10-E14, by its partial
 ),
 
 followups as (  -- everything indicator_managed_patients reads of a follow-up, in one pass
+    {%- set followup = "concat_ws('|', followup_key, disease, followup_date, "
+                       ~ "managing_facility_code, sbp, dbp, fasting_glucose)" %}
     select person_key,
            min(followup_date)                                          as since,
-           md5(string_agg(concat_ws('|', followup_key, disease, followup_date,
-                                    managing_facility_code, sbp, dbp, fasting_glucose), ','
-                          order by followup_key))                      as followups_digest
+           md5(string_agg({{ followup }}, ',' order by followup_key))  as followups_digest,
+           md5(string_agg({{ followup }}, ',' order by followup_key)
+               filter (where followup_date < {{ settled_before }}))    as followups_settled_digest
     from {{ ref('chronic_followup') }}
     where disease in {{ managed_diseases() }}
     group by person_key
@@ -67,6 +88,8 @@ people as (
         -- a known patient from the first diagnosis or follow-up (least ignores nulls)
         least(chronic_diagnoses.since, followups.since)               as chronic_since,
         followups.followups_digest,
+        followups.followups_settled_digest,
+        {{ settled_before }}                                          as followups_settled_before,
         false                                                         as gone
     from {{ ref('patient') }} as patient
     left join contracts using (person_key)
@@ -108,6 +131,10 @@ union all
 select previous.person_key, previous.township_code, previous.lives_in_county,
        previous.birth_date, previous.death_date, previous.contract_periods,
        previous.chronic_since, previous.followups_digest,
+       {%- for column, type in [('followups_settled_digest', 'text'),
+                                ('followups_settled_before', 'date')] %}
+       {{ 'previous.' ~ column if column in built_with else 'null::' ~ type }},
+       {%- endfor %}
        true                                                           as gone
        {%- for column, _ in change_columns %},
        case when previous.gone

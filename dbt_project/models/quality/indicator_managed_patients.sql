@@ -5,10 +5,15 @@
 -- < 7.0 mmol/L; no reading = not controlled) and the managing facility of the latest
 -- follow-up, which places the patient. Incremental by month and person
 -- (macros/person_months.sql); the running month slides: a night measures only the people
--- with a follow-up entering or leaving the window (macros/chronic_disease.sql).
+-- with a follow-up entering or leaving the window (macros/chronic_disease.sql). A row
+-- reads the person's follow-ups and nothing else of them: the closed months are measured
+-- again for the people whose follow-ups before the running month changed, a follow-up of
+-- the running month only measures it again (int_indicator_people,
+-- settled_followups_changed_batch_id and followups_changed_batch_id).
 {{ person_month_config(key=['period_date', 'person_key', 'disease'],
     cells={'dimensions': ['disease', 'followups_12m', 'latest_controlled']},
-    moves='followup_window_moves') }}
+    moves='followup_window_moves', changed_by='settled_followups_changed_batch_id',
+    recent_changed_by='followups_changed_batch_id') }}
 with followups as (
     {%- for part in person_month_parts('months.month_start', 'followup.person_key') %}
     select

@@ -9,7 +9,9 @@
 -- depends_on: {{ ref('chronic_followup') }}
 -- It keeps its cells (places only) beside it, what indicator_summary sums it from: 2.5
 -- million rows at a year, summed whole each night, read 420 MB of mostly cold pages.
-{{ person_month_config(moves='followup_window_moves', cells={'dimensions': []}) }}
+{{ person_month_config(moves='followup_window_moves', cells={'dimensions': []},
+                       changed_by='settled_followups_changed_batch_id',
+                       recent_changed_by='followups_changed_batch_id') }}
 with managed as (
     {%- for part in person_month_parts('managed.period_date', 'managed.person_key') %}
     select * from {{ ref('indicator_managed_patients') }} as managed
