@@ -96,14 +96,16 @@ def ensure_schema(conn: psycopg.Connection) -> None:
 OPTIONAL_EXTENSIONS = ("pg_prewarm",)
 
 
-def ensure_optional_extensions(conn: psycopg.Connection) -> list[str]:
+def ensure_optional_extensions(conn: psycopg.Connection,
+                               names: tuple[str, ...] = OPTIONAL_EXTENSIONS) -> list[str]:
     """Create each optional extension the server ships and the role may create; the ones
     it cannot are logged and left out (the models then do without). Returns the missing."""
     missing = []
-    for name in OPTIONAL_EXTENSIONS:
+    for name in names:
         try:
             with conn.transaction():
-                conn.execute(f"create extension if not exists {name}")
+                conn.execute(psycopg.sql.SQL("create extension if not exists {}").format(
+                    psycopg.sql.Identifier(name)))
         except psycopg.Error as e:
             log.info("extension %s not created (%s): the models do without it", name,
                      str(e).strip().splitlines()[0])
