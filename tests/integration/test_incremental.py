@@ -68,7 +68,8 @@ COMPARED_SCHEMAS = ("chw_intermediate", "pii", "ehr", "quality")
 # night wrote a person-month or person row are history a full refresh cannot know: not
 # compared; nor is the EMPI's link history (checked against the current links instead)
 HISTORY_COLUMNS = ("'linked_batch_id', 'changed_batch_id', 'township_changed_batch_id', "
-                   "'resident_changed_batch_id'")
+                   "'resident_changed_batch_id', 'followups_changed_batch_id', "
+                   "'settled_followups_changed_batch_id'")
 STAMPED = (*QUALITY_INCREMENTAL, *(t for _, t in PERSON_TABLES), "indicator_summary")
 # nor which months a row table's runs moved the cells of (a full build knows none)
 WITH_CELLS = (*PERSON_MONTHS, *ROW_TABLES, "indicator_referrals")
