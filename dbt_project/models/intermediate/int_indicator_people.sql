@@ -37,11 +37,12 @@
 {%- set built_with = adapter.get_columns_in_relation(previous) | map(attribute='name') | list
         if previous is not none else [] %}
 {%- set settled_before = newest_night_month_start() %}
-{%- set settled_then = value_now('select (select followups_settled_before::text from '
-                                 ~ previous ~ ' where gone is false limit 1)')
-        if 'followups_settled_before' in built_with and execute else none %}
-{%- set settled_same = settled_then is not none
-        and (settled_before | string | trim) == "'" ~ settled_then ~ "'::date" %}
+{#- whether the previous build digested the settled follow-ups at the same boundary, asked
+    of the database (the macro renders its boolean as text) -#}
+{%- set settled_same = execute and 'followups_settled_before' in built_with
+        and value_now('select coalesce((select followups_settled_before = ' ~ settled_before
+                      ~ ' from ' ~ previous ~ ' where gone is false limit 1), false)')
+            | trim == 'True' %}
 {%- set change_columns = [('changed_batch_id', inputs + ['followups_digest']),
                           ('township_changed_batch_id', ['township_code']),
                           ('resident_changed_batch_id', inputs),
