@@ -400,6 +400,54 @@ def test_a_closed_months_managed_patients_follow_their_followups(fresh_db, tmp_p
         incremental["indicator_managed_patients"], incremental
 
 
+def test_a_months_first_night_takes_only_the_closed_months_followups_as_settled(
+        fresh_db, tmp_path: Path):
+    """On the first night of a month the closed months grow by one, and a follow-up still
+    changes them only if it is dated before the new month: February 27 and 28, then March 1.
+    p2's follow-up of February 28 arrives on time (the running month's, measured then); on
+    March 1 p1's follow-up of February 25 arrives late (February is closed now: p1 is
+    measured again in every month) and p3's of March 1 (the running month only). Both
+    tables equal a full rebuild of the same batches."""
+    selection = ["--select", "+managed_chronic_admission_rate__denominator",
+                 "--indirect-selection", "cautious"]
+    ids = {p: make_id_number("370322", dt.date(1950, 6, n), 3)
+           for n, p in ((1, "p1"), (2, "p2"), (3, "p3"))}
+    nights = [dt.date(2026, 2, 27), dt.date(2026, 2, 28), dt.date(2026, 3, 1)]
+
+    def build(args: list[str], n: str) -> None:
+        done = run_dbt(["build", *args, *selection], fresh_db, tmp_path / n)
+        assert done.returncode == 0, done.stdout[-4000:]
+
+    def followup(patient: str, record: str, day: str, sbp: str, night: dt.date) -> dict:
+        return {"record_id": record, "id_number": ids[patient], "disease": "hypertension",
+                "followup_date": day, "sbp": sbp, "dbp": "80",
+                "updated_at": f"{night} 09:00", "change_flag": "1"}
+
+    deliveries = [  # per night: follow-ups, and a visit that day (the month has data)
+        [followup(p, f"f{p}", "2026-02-20", "130", nights[0]) for p in ids],
+        [followup("p2", "fp2-28", "2026-02-28", "135", nights[1])],
+        [followup("p1", "fp1-late", "2026-02-25", "150", nights[2]),
+         followup("p3", "fp3-march", "2026-03-01", "150", nights[2])]]
+    for n, (night, followups) in enumerate(zip(nights, deliveries, strict=True), start=1):
+        with psycopg.connect(fresh_db) as conn:
+            if n == 1:
+                _register(conn, ids, night=night)
+            _load(conn, "chronic_followups", followups, night, batch=n)
+            _load(conn, "encounters", [{**_encounter(f"e{n}", "1", f"{night} 09:00"),
+                                        "start_time": f"{night} 08:00:00"}], night, batch=n)
+            conn.commit()
+        build([], f"n{n}")
+    changed = _changes(fresh_db, ids)
+    assert changed == {"p1": {"followups": 3, "settled_followups": 3},
+                       "p2": {"followups": 2, "settled_followups": 1},
+                       "p3": {"followups": 3, "settled_followups": 1}}, changed
+    incremental = _months(fresh_db)
+    build(["--full-refresh"], "full")
+    assert incremental == _months(fresh_db)
+    p1 = _person_keys(fresh_db, ids)["p1"]
+    assert ("2026-02-01", p1, 2, False) in incremental["indicator_managed_patients"]
+
+
 def test_the_running_month_slides_with_the_followup_window(fresh_db, tmp_path: Path):
     """The running month's managed patients are not measured again when its measuring day
     moves: only the people with a follow-up entering or leaving the twelve-month window are
@@ -542,9 +590,9 @@ def test_the_residents_running_month_slides_with_birthdays_and_contracts(fresh_d
 
 
 def _register(conn: psycopg.Connection, ids: dict[str, str],
-              births: dict[str, dt.date] | None = None) -> None:
+              births: dict[str, dt.date] | None = None, night: dt.date = NIGHT) -> None:
     """The schema, township centre T1 and one registration there per patient (ID number
-    `ids[p]`, born `births[p]` or on 1950-06-01), as batch 1 of NIGHT."""
+    `ids[p]`, born `births[p]` or on 1950-06-01), as batch 1 of `night`."""
     ensure_schema(conn)
     conn.execute("insert into ingest.facilities values ('T1', 't', 'township_center', "
                  "'370322101', 'csv', true, '370322')")
@@ -552,8 +600,8 @@ def _register(conn: psycopg.Connection, ids: dict[str, str],
                               "name": "王五", "sex": "1",
                               "birth_date": str((births or {}).get(p, "1950-06-01")),
                               "address_code": "370322101001",
-                              "updated_at": "2026-03-01 08:00", "change_flag": "1"}
-                             for p in ids], NIGHT, batch=1)
+                              "updated_at": f"{night} 08:00", "change_flag": "1"}
+                             for p in ids], night, batch=1)
 
 
 def _measuring_day_moves(url: str) -> None:

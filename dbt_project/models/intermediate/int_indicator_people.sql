@@ -25,7 +25,8 @@
 -- only of the people whose settled follow-ups changed (a back-dated, corrected or
 -- cancelled one, a relink), and the rest in the running month (macros/person_months.sql,
 -- recent_changed_by). On the first night of a month the boundary moves: that build
--- compares all the follow-ups, every follow-up change counting as settled.
+-- compares the follow-ups dated before the new boundary with all those of the previous
+-- build, so a follow-up dated in the new month still changes no closed month.
 -- Reads the candidate ehr (it runs after it, before the quality models). Analysed when built:
 -- the person-month models plan their incremental runs by it.
 {{ config(post_hook='analyze {{ this }}') }}
@@ -37,19 +38,27 @@
 {%- set built_with = adapter.get_columns_in_relation(previous) | map(attribute='name') | list
         if previous is not none else [] %}
 {%- set settled_before = newest_night_month_start() %}
-{#- whether the previous build digested the settled follow-ups at the same boundary, asked
-    of the database (the macro renders its boolean as text) -#}
-{%- set settled_same = execute and 'followups_settled_before' in built_with
-        and value_now('select coalesce((select followups_settled_before = ' ~ settled_before
-                      ~ ' from ' ~ previous ~ ' where gone is false limit 1), false)')
-            | trim == 'True' %}
+{#- where the previous build drew the settled follow-ups' boundary against this one's,
+    asked of the database: 'same', 'earlier' (this is a later month's first build) or
+    'other' (no previous boundary, or a later one) -#}
+{%- set boundary_then = value_now(
+        "select coalesce((select case when followups_settled_before = " ~ settled_before
+        ~ " then 'same' when followups_settled_before < " ~ settled_before
+        ~ " then 'earlier' end from " ~ previous ~ " where gone is false limit 1), 'other')")
+        | trim if execute and 'followups_settled_before' in built_with else 'other' %}
+{#- the settled follow-ups now are compared with the settled ones then at the same boundary;
+    at a later one with all of them then (every follow-up the previous build knew was dated
+    before this boundary, but for any sent ahead of its date, which then counts as a change:
+    a superset); with no boundary to go by, all with all -#}
+{%- set settled_watch = ['followups_settled_digest'] if boundary_then in ('same', 'earlier')
+        else ['followups_digest'] %}
+{%- set then_of = {'followups_settled_digest': 'followups_digest'}
+        if boundary_then == 'earlier' else {} %}
 {%- set change_columns = [('changed_batch_id', inputs + ['followups_digest']),
                           ('township_changed_batch_id', ['township_code']),
                           ('resident_changed_batch_id', inputs),
                           ('followups_changed_batch_id', ['followups_digest']),
-                          ('settled_followups_changed_batch_id',
-                           ['followups_settled_digest'] if settled_same
-                           else ['followups_digest'])] %}
+                          ('settled_followups_changed_batch_id', settled_watch)] %}
 with contracts as (
     select person_key,
            string_agg(signed_date || '/' || coalesce(end_date::text, ''), ','
@@ -118,7 +127,7 @@ select
     case when previous.gone is false
           and ({% for input in watched %}people.{{ input }}{% if not loop.last %}, {% endif %}{% endfor %})
               is not distinct from
-              ({% for input in watched %}previous.{{ input }}{% if not loop.last %}, {% endif %}{% endfor %})
+              ({% for input in watched %}previous.{{ then_of.get(input, input) }}{% if not loop.last %}, {% endif %}{% endfor %})
          then previous.{{ column if column in built_with else 'changed_batch_id' }}
          else current_batch.batch_id end                              as {{ column }}
     {%- endfor %}
