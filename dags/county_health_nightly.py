@@ -3,7 +3,8 @@
 wait for deliveries -> ingest (COPY into raw, quarantine) -> GX raw suite -> dbt build via
 Cosmos into candidate schemas (one task per model; seeds + staging views, and the quality
 marts, in one task each) -> GX
-marts suite -> atomic publish -> report (HTML, dbt docs).
+marts suite -> atomic publish -> report (HTML, dbt docs) -> a backfill's vacuum (skipped
+on ordinary nights).
 
 Thin on purpose: every step is a function in `countyhealth.pipeline`; the dbt graph is
 rendered by Cosmos from the manifest built at install time (`chw dbt-manifest`).
@@ -90,9 +91,16 @@ def county_health_nightly():
     def report():
         return pipeline.report(_night())
 
+    @task.run_if(lambda context: pipeline.is_backfill(context["params"]),
+                 skip_message="one night: autovacuum has until the next")
+    @task
+    def vacuum_after_backfill():
+        return pipeline.vacuum_after_backfill()
+
     dbt_build = dbt_build_group()
     (wait_for_deliveries() >> ingest() >> validate_raw() >> dbt_prepare_task(dbt_build)
-     >> dbt_build >> dbt_quality_task(dbt_build) >> validate_marts() >> publish() >> report())
+     >> dbt_build >> dbt_quality_task(dbt_build) >> validate_marts() >> publish() >> report()
+     >> vacuum_after_backfill())
 
 
 county_health_nightly()

@@ -166,6 +166,20 @@ def publish_night(export_date: dt.date) -> int:
         return publish(conn, export_date)
 
 
+def is_backfill(params: dict[str, Any] | None) -> bool:
+    """Whether the run is a backfill (its `backfill_from` given): Airflow's run_if condition
+    of the tasks only a backfill runs."""
+    return bool((params or {}).get("backfill_from"))
+
+
+def vacuum_after_backfill() -> dict[str, float | None]:
+    """A backfill's last step: the warehouse vacuumed, analyzed and checkpointed once, so
+    that the nights after it do not (countyhealth.maintenance)."""
+    from countyhealth.maintenance import vacuum_after_backfill as vacuum
+
+    return vacuum(database_url()).as_dict()
+
+
 def report(export_date: dt.date) -> str:
     """The night's HTML quality report (with dbt docs beside it) and the text summary."""
     from countyhealth.report import write_text_report

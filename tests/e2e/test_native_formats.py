@@ -63,9 +63,20 @@ def test_native_formats_publish_the_truth(chw_home: Path, native_db: str):
         runs = conn.execute("select export_date from ingest.runs order by batch_id").fetchall()
         metrics = dict(conn.execute("select task_id, peak_rss_mb from ingest.task_runs "
                                     "where peak_since_task_start").fetchall())
+        # the backfill vacuumed and analyzed what it wrote, once, as its last task: the
+        # loaded raw tables, the published marts and the next night's candidates
+        unvacuumed = conn.execute(
+            "select schemaname || '.' || relname from pg_stat_user_tables "
+            "where schemaname in ('raw', 'ehr', 'ehr__candidate', 'quality__candidate') "
+            "and n_live_tup > 0 and (last_vacuum is null or last_analyze is null)").fetchall()
+        vacuumed = conn.execute(
+            "select count(*) from pg_stat_user_tables where schemaname = 'ehr__candidate' "
+            "and last_vacuum is not null").fetchone()[0]
     # one batch per night, oldest first, all in the one run; every task's cost recorded
     assert [r[0] for r in runs] == [FIRST + dt.timedelta(days=n) for n in range(3)]
     assert set(metrics) == {t for t, state in result.tasks.items() if state == "success"}
+    assert result.tasks["vacuum_after_backfill"] == "success"
+    assert unvacuumed == [] and vacuumed > 5
     assert all(mb > 50 for mb in metrics.values())  # a Python process holding Airflow
     assert formats.get("hl7v2", 0) > 0 and formats.get("fhir-r4", 0) > 0
     assert {f"{d.isoformat()}|{lvl}": v for d, lvl, v, _ in levels if v} == \
